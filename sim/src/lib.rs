@@ -1,0 +1,2 @@
+//! nicsim's simulation side.
+#![deny(unsafe_code)]
