@@ -121,7 +121,12 @@ impl Sub for Duration {
 
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:09}s", self.ns / 1_000_000_000, self.ns % 1_000_000_000)
+        write!(
+            f,
+            "{}.{:09}s",
+            self.ns / 1_000_000_000,
+            self.ns % 1_000_000_000
+        )
     }
 }
 
