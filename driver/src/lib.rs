@@ -3,4 +3,6 @@
 //! a simulator, a reference model, or something else.
 #![deny(unsafe_code)]
 
+pub mod desc;
 pub mod hal;
+pub mod regs;
