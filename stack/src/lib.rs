@@ -50,3 +50,4 @@ pub mod buf;
 pub mod device;
 pub mod time;
 pub mod wire;
+pub mod transport;
