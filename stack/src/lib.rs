@@ -27,7 +27,7 @@
 //! The stack is generic over one transport layer, `Stack<T: Ipv4Transport>`
 //! ([`transport::Ipv4Transport`]; [`transport::NoTransport`] when there is
 //! none). The TCP layer implements it:
-//! - `protocol()` returns the IP protocol number it serves (6).
+//! - `protocol()` returns the IP protocol it serves (`Some(IpProtocol::Tcp)`).
 //! - `input(now, src, dst, segment)` receives a segment (TCP header and
 //!   payload; the IPv4 header already pulled) whose checksum IPv4 has
 //!   verified, in hardware or software.

@@ -31,8 +31,8 @@ pub struct TransportTx {
 
 /// What a transport layer offers the IPv4 layer.
 pub trait Ipv4Transport {
-    /// The IP protocol this transport serves.
-    fn protocol(&self) -> IpProtocol;
+    /// The IP protocol this transport serves (`None`: none).
+    fn protocol(&self) -> Option<IpProtocol>;
 
     /// A segment for us: `segment` holds the transport header and payload
     /// (IPv4 header pulled, padding trimmed) and its checksum verified.
@@ -72,9 +72,8 @@ pub enum TransportIcmpError {
 pub struct NoTransport;
 
 impl Ipv4Transport for NoTransport {
-    fn protocol(&self) -> IpProtocol {
-        // 255 is reserved (IANA); no datagram carries it meaningfully.
-        IpProtocol::Unknown(255)
+    fn protocol(&self) -> Option<IpProtocol> {
+        None
     }
     fn input(&mut self, _now: Instant, _src: Ipv4Addr, _dst: Ipv4Addr, _segment: PacketBuf) {}
     fn poll(&mut self, _now: Instant) {}
