@@ -212,7 +212,6 @@ fn mk_list(mk: &str, var: &str) -> Vec<String> {
             if let Some(rest) = t.strip_prefix(var) {
                 let rest = rest.trim_start();
                 if rest.starts_with("+=") || rest.starts_with('=') {
-                    in_var = true;
                     let vals = rest.trim_start_matches('+').trim_start_matches('=');
                     out.extend(
                         vals.split_whitespace()
