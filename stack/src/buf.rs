@@ -168,4 +168,11 @@ impl PacketBuf {
     pub fn data_offset(&self) -> usize {
         self.data
     }
+
+    /// The stored bytes from storage offset `offset` (for instance
+    /// `meta().mac_header`) to the end of the data, including headers
+    /// already pulled. Empty when `offset` is past the end of the data.
+    pub fn bytes_from(&self, offset: usize) -> &[u8] {
+        self.storage.get(offset..self.tail).unwrap_or(&[])
+    }
 }

@@ -48,6 +48,16 @@
 
 pub mod buf;
 pub mod device;
+pub mod frag;
+pub mod icmp;
+pub mod iface;
+pub mod neighbor;
+pub mod pcap;
+pub mod route;
+pub mod stack;
+pub mod stats;
 pub mod time;
-pub mod wire;
 pub mod transport;
+pub mod udp;
+pub mod wire;
+pub mod tcp;

@@ -62,7 +62,9 @@ pub enum TransportIcmpError {
     /// Destination unreachable with its code.
     Unreachable(u8),
     /// Fragmentation needed: the next-hop MTU (RFC 1191 4).
-    FragNeeded { mtu: u16 },
+    FragNeeded {
+        mtu: u16,
+    },
     TimeExceeded,
 }
 
