@@ -16,4 +16,9 @@ pub mod regs;
 pub mod ring;
 pub mod stats;
 
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod tests;
+
 pub use nic::{Coalesce, Config, IrqMode, Nic};

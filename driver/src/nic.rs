@@ -402,7 +402,7 @@ fn check_config(cfg: &Config) -> Result<usize, ConfigError> {
 }
 
 /// 16-bit ones-complement sum (RFC 1071), big-endian words, odd byte padded.
-fn ones_sum(data: &[u8]) -> u16 {
+pub(crate) fn ones_sum(data: &[u8]) -> u16 {
     let mut sum: u32 = 0;
     let mut chunks = data.chunks_exact(2);
     for c in &mut chunks {
