@@ -25,6 +25,9 @@ pub struct InterfaceConfig {
     pub mtu: usize,
     /// Frames held for the device when it is busy.
     pub tx_queue_len: usize,
+    /// The device's capabilities, if known before the first poll (each
+    /// poll refreshes them from the device).
+    pub caps: Option<DeviceCaps>,
 }
 
 impl InterfaceConfig {
@@ -36,6 +39,7 @@ impl InterfaceConfig {
             mac: MacAddr(caps.mac),
             mtu: caps.mtu,
             tx_queue_len: 256,
+            caps: Some(*caps),
         }
     }
 }
@@ -68,7 +72,7 @@ impl Interface {
             mtu: cfg.mtu,
             addrs: Vec::new(),
             promiscuity: 0,
-            caps: None,
+            caps: cfg.caps,
             tx_queue: VecDeque::new(),
             tx_queue_len: cfg.tx_queue_len,
             pcap: None,

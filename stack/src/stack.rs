@@ -1575,6 +1575,20 @@ impl<T: Ipv4Transport> Stack<T> {
         seq: u16,
         len: usize,
     ) -> Result<PacketId, PingError> {
+        let ttl = self.config.default_ttl;
+        self.ping_ttl(now, dst, seq, len, ttl)
+    }
+
+    /// [`Stack::ping`] with an explicit TTL (traceroute: a small TTL draws
+    /// time exceeded from the router where it runs out).
+    pub fn ping_ttl(
+        &mut self,
+        now: Instant,
+        dst: Ipv4Addr,
+        seq: u16,
+        len: usize,
+        ttl: u8,
+    ) -> Result<PacketId, PingError> {
         if len > UDP_MAX_PAYLOAD {
             return Err(PingError::TooLarge);
         }
@@ -1588,7 +1602,16 @@ impl<T: Ipv4Transport> Stack<T> {
         let id = self.ensure_id(&mut buf);
         journey!(self, now, 0usize, id, "icmp", "echo-request", dst = %dst, seq = seq);
         self.pings.insert(seq, (now, dst, data));
-        match self.send_icmp(now, None, dst, buf) {
+        let out = OutPacket {
+            src: None,
+            dst,
+            protocol: IpProtocol::Icmp,
+            ttl,
+            dont_frag: false,
+            l4_checksum: None,
+            payload: buf,
+        };
+        match self.ip_output(now, out) {
             Ok(id) => Ok(id),
             Err(e) => {
                 self.pings.remove(&seq);
