@@ -1516,9 +1516,17 @@ impl<T: Ipv4Transport> Stack<T> {
     /// broadcast or multicast, a non-initial fragment, or a source that
     /// does not name a single host.
     fn icmp_error(&mut self, now: Instant, in_iface: usize, original: &[u8], kind: IcmpErrorKind) {
-        let Ok(p) = Ipv4Packet::new_checked(original) else {
+        // `original` may be a quote (header and eight bytes) whose total
+        // length exceeds it: check the header only.
+        if original.len() < ipv4::HEADER_LEN {
             return;
-        };
+        }
+        let p = Ipv4Packet::new_unchecked(original);
+        if usize::from(p.header_len()) < ipv4::HEADER_LEN
+            || original.len() < usize::from(p.header_len())
+        {
+            return;
+        }
         let (src, dst) = (p.src_addr(), p.dst_addr());
         if p.frag_offset() != 0
             || src.is_unspecified()
