@@ -44,6 +44,9 @@ mod tcb;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod netsim_tests;
+
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4};

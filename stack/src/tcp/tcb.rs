@@ -366,7 +366,7 @@ impl Tcb {
         // tell the peer once the increase is worth a segment.
         let after = self.rx.window();
         let edge_space = self.rcv_adv.since(self.rcv_nxt);
-        if after > before && after - edge_space >= self.sws_threshold() {
+        if after > before && after.saturating_sub(edge_space) >= self.sws_threshold() {
             self.dirty = true;
         }
         r
@@ -727,6 +727,8 @@ impl Tcb {
         // Fourth: SYN.
         self.irs = seg.seq_number;
         self.rcv_nxt = seg.seq_number + 1;
+        // Our SYN advertised a window before RCV.NXT was known.
+        self.rcv_adv = self.rcv_nxt;
         self.last_rx = now;
         self.apply_syn_options(cfg, seg);
         self.ack_cause = id;
@@ -1311,7 +1313,13 @@ impl Tcb {
             if self.sack_ok && self.rx.has_out_of_order() && !flags.rst {
                 let base = self.rcv_nxt;
                 let nxt = self.rx.next_offset();
-                let max = if self.ts_ok { 3 } else { 4 };
+                // A retransmission keeps its length: drop blocks that do not
+                // fit (RFC 9293 3.7.1, options count against the MSS).
+                let len = data.map_or(0, |d| d.1);
+                let room = (self.eff_mss + if self.ts_ok { 12 } else { 0 })
+                    .saturating_sub(len + r.options_len());
+                let fit = room.saturating_sub(4) / 8;
+                let max = fit.min(if self.ts_ok { 3 } else { 4 });
                 for (slot, (l, h)) in r.sack_ranges.iter_mut().zip(self.rx.sack_blocks(max)) {
                     *slot = Some((base + (l - nxt) as usize, base + (h - nxt) as usize));
                 }
@@ -1370,6 +1378,16 @@ impl Tcb {
             checksum_offset: Some(16),
             dont_frag: true,
         });
+    }
+
+    /// Bytes the SACK option takes in our next segment.
+    fn sack_option_len(&self) -> usize {
+        if self.sack_ok && self.rx.has_out_of_order() {
+            let max = if self.ts_ok { 3 } else { 4 };
+            4 + 8 * self.rx.sack_blocks(max).len()
+        } else {
+            0
+        }
     }
 
     /// RFC 6675 SetPipe(): octets believed to be in the network.
@@ -1528,7 +1546,14 @@ impl Tcb {
             let avail = self.tx.len().saturating_sub(off);
             let usable = (self.snd_una + self.snd_wnd).since(self.snd_nxt);
             let room = cwnd.saturating_sub(pipe);
-            let len = self.eff_mss.min(avail).min(usable).min(room);
+            // RFC 9293 3.7.1: options in this segment (SACK blocks) come
+            // out of the MSS.
+            let len = self
+                .eff_mss
+                .saturating_sub(self.sack_option_len())
+                .min(avail)
+                .min(usable)
+                .min(room);
             let fin = self.fin_queued && len == avail;
             if len == 0 && !fin {
                 // Zero window with data waiting: RFC 9293 3.8.6.1 probes.
