@@ -1,0 +1,5 @@
+//! nicsim as a library: the pieces of the command line that tests, the
+//! journey and the benchmarks call directly.
+#![deny(unsafe_code)]
+
+pub mod vcdtool;

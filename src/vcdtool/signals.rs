@@ -1,0 +1,236 @@
+//! The header of a dump: scopes, signals, timescale, and finding the NIC's
+//! signals by name.
+
+use std::io::BufRead;
+
+use vcd::{IdCode, ScopeItem, TimescaleUnit};
+
+use super::VcdError;
+
+/// One `$var` of the dump.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignalInfo {
+    /// Dot-joined scope path, e.g. `TOP.nic_top`.
+    pub scope: String,
+    /// Signal name without any bit range, e.g. `gmii_txd`.
+    pub name: String,
+    /// Width in bits as declared by `$var`.
+    pub width: u32,
+    /// The declared bit range, e.g. `[7:0]`, if any.
+    pub range: Option<String>,
+    /// The VCD variable type (`wire`, `reg`, ...).
+    pub var_type: String,
+    pub(crate) code: IdCode,
+}
+
+impl SignalInfo {
+    /// `scope.name`.
+    pub fn path(&self) -> String {
+        if self.scope.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.scope, self.name)
+        }
+    }
+}
+
+/// Everything the header declares.
+#[derive(Clone, Debug, Default)]
+pub struct SignalList {
+    /// Femtoseconds per time unit, from `$timescale` (1 ns when absent,
+    /// which is what Icarus and Verilator assume without a directive).
+    pub timescale_fs: u128,
+    /// The `$timescale` as written, e.g. `1ps`.
+    pub timescale: String,
+    /// Every scope path, in file order (scopes without signals included).
+    pub scopes: Vec<String>,
+    /// Every signal, in file order.
+    pub signals: Vec<SignalInfo>,
+}
+
+impl SignalList {
+    pub(crate) fn from_header(header: &vcd::Header) -> SignalList {
+        let (num, unit) = header.timescale.unwrap_or((1, TimescaleUnit::NS));
+        let unit_fs: u128 = match unit {
+            TimescaleUnit::S => 1_000_000_000_000_000,
+            TimescaleUnit::MS => 1_000_000_000_000,
+            TimescaleUnit::US => 1_000_000_000,
+            TimescaleUnit::NS => 1_000_000,
+            TimescaleUnit::PS => 1_000,
+            TimescaleUnit::FS => 1,
+        };
+        let mut list = SignalList {
+            timescale_fs: u128::from(num) * unit_fs,
+            timescale: format!("{num}{unit}"),
+            ..SignalList::default()
+        };
+        let mut path = Vec::new();
+        walk(&header.items, &mut path, &mut list);
+        list
+    }
+
+    /// Converts a raw dump time to picoseconds (saturating).
+    pub fn time_ps(&self, t: u64) -> u64 {
+        let fs = u128::from(t).saturating_mul(self.timescale_fs);
+        u64::try_from(fs / 1000).unwrap_or(u64::MAX)
+    }
+}
+
+fn walk(items: &[ScopeItem], path: &mut Vec<String>, list: &mut SignalList) {
+    for item in items {
+        match item {
+            ScopeItem::Scope(s) => {
+                path.push(s.identifier.clone());
+                list.scopes.push(path.join("."));
+                walk(&s.items, path, list);
+                path.pop();
+            }
+            ScopeItem::Var(v) => {
+                let (name, inline_range) = split_reference(&v.reference);
+                let range = v.index.map(|i| i.to_string()).or(inline_range);
+                list.signals.push(SignalInfo {
+                    scope: path.join("."),
+                    name,
+                    width: v.size,
+                    range,
+                    var_type: v.var_type.to_string(),
+                    code: v.code,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Some dumpers glue the range to the name (`gmii_txd[7:0]`) and escaped
+/// identifiers keep their backslash; both are normalised away.
+fn split_reference(reference: &str) -> (String, Option<String>) {
+    let r = reference.strip_prefix('\\').unwrap_or(reference);
+    match r.find('[') {
+        Some(i) if i > 0 => (r[..i].to_string(), Some(r[i..].to_string())),
+        _ => (r.to_string(), None),
+    }
+}
+
+/// Reads only the header of a dump.
+pub fn read_signals<R: BufRead>(reader: R) -> Result<SignalList, VcdError> {
+    let mut parser = vcd::Parser::new(reader);
+    let header = parser.parse_header().map_err(VcdError::from_parse)?;
+    Ok(SignalList::from_header(&header))
+}
+
+/// A set of signals found in one scope.
+#[derive(Clone, Debug)]
+pub(crate) struct Resolved {
+    pub scope: String,
+    /// Same order as the names asked for; `None` for absent optional ones.
+    pub signals: Vec<Option<SignalInfo>>,
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    if path.is_empty() {
+        Vec::new()
+    } else {
+        path.split('.').collect()
+    }
+}
+
+/// `filter` (one or more dot-separated segments) occurs as a contiguous run
+/// of segments of `scope`.
+fn scope_matches(scope: &str, filter: &str) -> bool {
+    let s = segments(scope);
+    let f = segments(filter);
+    if f.is_empty() {
+        return true;
+    }
+    s.windows(f.len()).any(|w| w == f.as_slice())
+}
+
+fn is_ancestor(a: &str, b: &str) -> bool {
+    let sa = segments(a);
+    let sb = segments(b);
+    sa.len() <= sb.len() && sb[..sa.len()] == sa[..]
+}
+
+/// Finds the scope holding every `required` name (and picks up the
+/// `optional` ones there). Several candidates on one ancestor chain are the
+/// same ports seen through wrappers (Verilator's `TOP` mirrors the top
+/// module's ports): the deepest is taken. Candidates in sibling scopes (two
+/// NICs) are ambiguous and need `--scope`.
+pub(crate) fn resolve(
+    list: &SignalList,
+    what: &str,
+    required: &[String],
+    optional: &[String],
+    scope_filter: Option<&str>,
+) -> Result<Option<Resolved>, VcdError> {
+    let mut candidates: Vec<&str> = Vec::new();
+    let mut scopes_seen: Vec<&str> = Vec::new();
+    for s in &list.signals {
+        if !scopes_seen.contains(&s.scope.as_str()) {
+            scopes_seen.push(&s.scope);
+        }
+    }
+    for scope in scopes_seen {
+        if let Some(f) = scope_filter
+            && !scope_matches(scope, f)
+        {
+            continue;
+        }
+        let has_all = required.iter().all(|n| {
+            list.signals
+                .iter()
+                .any(|s| s.scope == scope && &s.name == n)
+        });
+        if has_all {
+            candidates.push(scope);
+        }
+    }
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    candidates.sort_by_key(|c| segments(c).len());
+    let chain = candidates.windows(2).all(|w| is_ancestor(w[0], w[1]));
+    if !chain {
+        return Err(VcdError::Ambiguous {
+            what: what.to_string(),
+            candidates: candidates.iter().map(|c| c.to_string()).collect(),
+        });
+    }
+    let Some(scope) = candidates.last() else {
+        return Ok(None);
+    };
+    let find = |n: &String| {
+        list.signals
+            .iter()
+            .find(|s| s.scope == *scope && &s.name == n)
+            .cloned()
+    };
+    let signals = required.iter().chain(optional).map(find).collect();
+    Ok(Some(Resolved {
+        scope: scope.to_string(),
+        signals,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_filter_matches_whole_segments() {
+        assert!(scope_matches("TOP.world.nic0.nic_top", "nic0"));
+        assert!(scope_matches("TOP.world.nic0.nic_top", "world.nic0"));
+        assert!(!scope_matches("TOP.world.nic01", "nic0"));
+        assert!(!scope_matches("TOP.nic0", "TOP.nic1"));
+    }
+
+    #[test]
+    fn reference_ranges_are_split() {
+        assert_eq!(
+            split_reference("gmii_txd[7:0]"),
+            ("gmii_txd".to_string(), Some("[7:0]".to_string()))
+        );
+        assert_eq!(split_reference("\\clk"), ("clk".to_string(), None));
+    }
+}
