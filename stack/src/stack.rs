@@ -559,7 +559,7 @@ impl<T: Ipv4Transport> Stack<T> {
         while let Some(pkt) = self.loopback.pop_front() {
             self.stats.rx_frames += 1;
             let iface = pkt.meta().iface;
-            match self.ipv4_input(now, iface, pkt, false) {
+            match self.ipv4_input(now, iface, pkt, false, false) {
                 Ok(()) => self.stats.rx_consumed += 1,
                 Err(r) => self.stats.count_rx_drop(r),
             }
@@ -639,7 +639,7 @@ impl<T: Ipv4Transport> Stack<T> {
             .map_err(|_| DropReason::EthTruncated)?;
         match ethertype {
             EtherType::Arp => self.arp_input(now, iface, &frame),
-            EtherType::Ipv4 => self.ipv4_input(now, iface, frame, dst.is_multicast()),
+            EtherType::Ipv4 => self.ipv4_input(now, iface, frame, dst.is_multicast(), true),
             EtherType::Unknown(_) => Err(DropReason::EthUnknownType),
         }
     }
@@ -698,6 +698,7 @@ impl<T: Ipv4Transport> Stack<T> {
         iface: usize,
         mut pkt: PacketBuf,
         link_broadcast: bool,
+        from_wire: bool,
     ) -> Result<(), DropReason> {
         let offset = pkt.data_offset();
         pkt.meta_mut().network_header = u16::try_from(offset).ok();
@@ -729,9 +730,12 @@ impl<T: Ipv4Transport> Stack<T> {
         }
         let src = p.src_addr();
         let dst = p.dst_addr();
+        // RFC 1122 3.2.1.3 and RFC 1812 5.3.7: no broadcast or multicast
+        // source; and from the wire, none of our own addresses (martian).
         if src.is_broadcast()
             || src.is_multicast()
             || self.ifaces.iter().any(|i| i.is_subnet_broadcast(src))
+            || (from_wire && self.is_local_addr(src))
         {
             return Err(DropReason::Ipv4BadSource);
         }
