@@ -19,21 +19,23 @@ module crc32_8
 
 localparam [31:0] POLY_REFLECTED = 32'hEDB88320;
 
-reg [31:0] crc;
-integer i;
-
-always @* begin
-    crc = crc_in;
-    for (i = 0; i < 8; i = i + 1) begin
-        if (crc[0] ^ data_in[i]) begin
-            crc = (crc >> 1) ^ POLY_REFLECTED;
-        end else begin
-            crc = crc >> 1;
+// A function feeding a continuous assignment: the output changes once per
+// input change (no intermediate values seen by event-driven simulators).
+function [31:0] crc_byte(input [31:0] crc_prev, input [7:0] data);
+    integer i;
+    begin
+        crc_byte = crc_prev;
+        for (i = 0; i < 8; i = i + 1) begin
+            if (crc_byte[0] ^ data[i]) begin
+                crc_byte = (crc_byte >> 1) ^ POLY_REFLECTED;
+            end else begin
+                crc_byte = crc_byte >> 1;
+            end
         end
     end
-end
+endfunction
 
-assign crc_out = crc;
+assign crc_out = crc_byte(crc_in, data_in);
 
 endmodule
 
