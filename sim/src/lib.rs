@@ -3,5 +3,17 @@
 //! wire, captures and waveforms.
 #![deny(unsafe_code)]
 
+pub mod axi_check;
+pub mod axi_mem;
+pub mod axil;
+pub mod bench;
 pub mod ffi;
+pub mod gmii;
+pub mod hal;
+pub mod hostmem;
 pub mod model;
+pub mod pcap;
+pub mod world;
+
+pub use hal::{SharedHardware, SimDma, SimPlatform, SimRegs};
+pub use world::{Hardware, SimError, WorldConfig};

@@ -1,0 +1,34 @@
+//! Bare model loop for the benchmark issue: the same work as
+//! `sim/csrc/bench_main.cpp` (reset, then per cycle clk=0/eval, clk=1/eval),
+//! from Rust through the FFI, so the two can be compared.
+
+use crate::ffi::Model;
+use std::path::PathBuf;
+
+/// Run `cycles` bare cycles; returns the wall time of the loop.
+pub fn bare_loop(cycles: u64) -> std::time::Duration {
+    let mut m = Model::new();
+    m.set_link_up(1);
+    m.set_rst(1);
+    for _ in 0..16 {
+        m.set_clk(0);
+        m.eval(0);
+        m.set_clk(1);
+        m.eval(0);
+    }
+    m.set_rst(0);
+    let start = std::time::Instant::now();
+    for _ in 0..cycles {
+        m.set_clk(0);
+        m.eval(0);
+        m.set_clk(1);
+        m.eval(0);
+    }
+    start.elapsed()
+}
+
+/// Path of the C++ `main()` loop binary built by `sim/build.rs`
+/// (`nic_bench_main CYCLES` prints `cycles=N ns=T`).
+pub fn cpp_main_path() -> PathBuf {
+    PathBuf::from(env!("NIC_BENCH_MAIN"))
+}

@@ -1,0 +1,551 @@
+//! GMII at the NIC's pins: one byte per 125 MHz clock (IEEE 802.3 clause 35).
+//!
+//! - [`Decoder`]: turns the per-cycle `tx_en/tx_er/txd` (or the `rx_*` we
+//!   drive) into frames, checking the preamble (7 x 0x55), the SFD (0xD5),
+//!   the FCS (clause 3.2.9) and the inter-frame gap (>= 12 byte times,
+//!   clause 4.4.2).
+//! - [`Lane`]: one direction of a wire, a delay line of symbols with a
+//!   seeded fault injector (bit flips, dropped frames, truncation, short
+//!   preamble, `rx_er` bursts) whose choices are drawn once per frame.
+//! - [`PhyEndpoint`]: a software PHY that injects raw frames and collects
+//!   the NIC's transmitted ones.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use stack::buf::PacketId;
+use std::collections::VecDeque;
+
+pub const PREAMBLE: u8 = 0x55;
+pub const SFD: u8 = 0xD5;
+/// Minimum inter-frame gap in byte times (IEEE 802.3 clause 4.4.2).
+pub const MIN_IFG: u64 = 12;
+
+const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
+/// The Ethernet FCS of `frame` (IEEE 802.3 clause 3.2.9: CRC-32, reflected,
+/// initial all ones, complemented), as transmitted (little-endian order).
+pub fn fcs(frame: &[u8]) -> [u8; 4] {
+    CRC32.checksum(frame).to_le_bytes()
+}
+
+/// `frame` followed by its FCS.
+pub fn with_fcs(frame: &[u8]) -> Vec<u8> {
+    let mut v = frame.to_vec();
+    v.extend_from_slice(&fcs(frame));
+    v
+}
+
+/// Whether the last four bytes of `data` are the FCS of the rest.
+pub fn fcs_ok(data: &[u8]) -> bool {
+    data.len() >= 4 && fcs(&data[..data.len() - 4]) == data[data.len() - 4..]
+}
+
+/// One GMII symbol (one clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sym {
+    pub d: u8,
+    pub en: bool,
+    pub er: bool,
+    /// Simulation metadata: the packet this byte belongs to (never on the
+    /// wire itself).
+    pub id: PacketId,
+}
+
+/// Preamble, SFD and `data` as GMII symbols.
+pub fn symbols(data: &[u8], preamble: usize, id: PacketId) -> Vec<Sym> {
+    let mut v = Vec::with_capacity(preamble + 1 + data.len());
+    v.extend((0..preamble).map(|_| Sym {
+        d: PREAMBLE,
+        en: true,
+        er: false,
+        id,
+    }));
+    v.push(Sym {
+        d: SFD,
+        en: true,
+        er: false,
+        id,
+    });
+    v.extend(data.iter().map(|&d| Sym {
+        d,
+        en: true,
+        er: false,
+        id,
+    }));
+    v
+}
+
+/// A frame seen on GMII.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireFrame {
+    /// Cycle of the first symbol with `en` high.
+    pub start_cycle: u64,
+    /// Cycle of the last symbol with `en` high.
+    pub end_cycle: u64,
+    /// Bytes before the SFD.
+    pub preamble_len: usize,
+    /// Whether an SFD was found.
+    pub sfd: bool,
+    /// Whether all preamble bytes were 0x55.
+    pub preamble_ok: bool,
+    /// Bytes after the SFD, FCS included.
+    pub data: Vec<u8>,
+    pub fcs_ok: bool,
+    /// `er` was high on some byte.
+    pub error: bool,
+    /// Idle byte times since the previous frame (None for the first).
+    pub gap: Option<u64>,
+    pub id: PacketId,
+}
+
+/// A GMII framing rule broken by a transmitter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireError {
+    pub cycle: u64,
+    pub what: String,
+}
+
+impl core::fmt::Display for WireError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "GMII framing error at cycle {}: {}",
+            self.cycle, self.what
+        )
+    }
+}
+
+impl std::error::Error for WireError {}
+
+/// Reassembles frames from per-cycle symbols.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    cur: Option<WireFrame>,
+    idle: u64,
+    seen_any: bool,
+    /// Frames completed and not yet taken.
+    pub frames: VecDeque<WireFrame>,
+}
+
+impl Decoder {
+    pub fn new() -> Decoder {
+        Decoder::default()
+    }
+
+    /// Whether a frame is being received.
+    pub fn busy(&self) -> bool {
+        self.cur.is_some()
+    }
+
+    /// `n` idle cycles passed without evaluation (fast-forward).
+    pub fn skip_idle(&mut self, n: u64) {
+        self.idle = self.idle.saturating_add(n);
+    }
+
+    /// Feed one symbol.
+    pub fn push(&mut self, s: Sym, cycle: u64) {
+        if !s.en {
+            if let Some(mut f) = self.cur.take() {
+                f.fcs_ok = f.sfd && fcs_ok(&f.data);
+                self.frames.push_back(f);
+                self.idle = 0;
+            }
+            self.idle = self.idle.saturating_add(1);
+            return;
+        }
+        let gap = self.seen_any.then_some(self.idle);
+        let f = self.cur.get_or_insert_with(|| WireFrame {
+            start_cycle: cycle,
+            end_cycle: cycle,
+            preamble_len: 0,
+            sfd: false,
+            preamble_ok: true,
+            data: Vec::with_capacity(1536),
+            fcs_ok: false,
+            error: false,
+            gap,
+            id: s.id,
+        });
+        self.seen_any = true;
+        f.end_cycle = cycle;
+        f.error |= s.er;
+        if f.id == PacketId(0) {
+            f.id = s.id;
+        }
+        if f.sfd {
+            f.data.push(s.d);
+        } else if s.d == SFD {
+            f.sfd = true;
+        } else {
+            f.preamble_ok &= s.d == PREAMBLE;
+            f.preamble_len += 1;
+        }
+    }
+
+    /// Transmit-side rules for a frame from a NIC: exactly 7 preamble bytes,
+    /// SFD, valid FCS, no `tx_er`, gap of at least [`MIN_IFG`].
+    pub fn check_tx(f: &WireFrame) -> Result<(), WireError> {
+        let err = |what: String| {
+            Err(WireError {
+                cycle: f.start_cycle,
+                what,
+            })
+        };
+        if !f.sfd {
+            return err("no SFD (0xD5) in the frame".into());
+        }
+        if f.preamble_len != 7 || !f.preamble_ok {
+            return err(format!(
+                "preamble of {} byte(s){} instead of 7 x 0x55 (IEEE 802.3 clause 3.2.1)",
+                f.preamble_len,
+                if f.preamble_ok {
+                    ""
+                } else {
+                    " with bytes other than 0x55"
+                }
+            ));
+        }
+        if let Some(g) = f.gap {
+            if g < MIN_IFG {
+                return err(format!(
+                    "inter-frame gap of {g} byte times, below {MIN_IFG} (IEEE 802.3 clause 4.4.2)"
+                ));
+            }
+        }
+        if f.error {
+            return err("tx_er asserted during the frame".into());
+        }
+        if !f.fcs_ok {
+            return err(format!(
+                "bad FCS on a {}-byte frame (IEEE 802.3 clause 3.2.9)",
+                f.data.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Per-frame fault probabilities (0.0 ..= 1.0).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Faults {
+    pub drop: f64,
+    pub truncate: f64,
+    pub bit_flip: f64,
+    pub short_preamble: f64,
+    pub rx_er: f64,
+}
+
+/// What happens to one frame on its way (chosen when it starts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FrameFault {
+    pub drop: bool,
+    /// Stop after this many symbols (counted from the first preamble byte).
+    pub truncate_at: Option<u32>,
+    /// Flip bit `.1` of symbol `.0`.
+    pub flip: Option<(u32, u8)>,
+    /// Replace this many leading preamble bytes by idle.
+    pub short_preamble: u32,
+    /// Assert `er` for `.1` symbols from symbol `.0`.
+    pub rx_er: Option<(u32, u32)>,
+}
+
+/// Counters of injected faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FaultStats {
+    pub frames: u64,
+    pub dropped: u64,
+    pub truncated: u64,
+    pub flipped: u64,
+    pub short_preamble: u64,
+    pub rx_er: u64,
+}
+
+/// One direction of a wire: propagation delay and faults.
+#[derive(Debug)]
+pub struct Lane {
+    line: VecDeque<Sym>,
+    pub faults: Faults,
+    rng: ChaCha8Rng,
+    fault: FrameFault,
+    pos: u32,
+    in_frame: bool,
+    active: usize,
+    pub stats: FaultStats,
+}
+
+impl Lane {
+    /// A lane with `delay` cycles of propagation (at least 1).
+    pub fn new(delay: u32, faults: Faults, seed: u64, stream: u64) -> Lane {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(stream);
+        Lane {
+            line: (0..delay.max(1)).map(|_| Sym::default()).collect(),
+            faults,
+            rng,
+            fault: FrameFault::default(),
+            pos: 0,
+            in_frame: false,
+            active: 0,
+            stats: FaultStats::default(),
+        }
+    }
+
+    /// No frame symbol in flight.
+    pub fn idle(&self) -> bool {
+        self.active == 0 && !self.in_frame
+    }
+
+    fn choose(&mut self) -> FrameFault {
+        let f = self.faults;
+        let mut ff = FrameFault::default();
+        if f == Faults::default() {
+            return ff;
+        }
+        let roll = |rng: &mut ChaCha8Rng, p: f64| p > 0.0 && rng.random_bool(p.min(1.0));
+        if roll(&mut self.rng, f.drop) {
+            ff.drop = true;
+            self.stats.dropped += 1;
+        }
+        if roll(&mut self.rng, f.truncate) {
+            // Somewhere in the first 64 bytes after the preamble.
+            ff.truncate_at = Some(self.rng.random_range(9..72));
+            self.stats.truncated += 1;
+        }
+        if roll(&mut self.rng, f.bit_flip) {
+            ff.flip = Some((self.rng.random_range(8..72), self.rng.random_range(0..8)));
+            self.stats.flipped += 1;
+        }
+        if roll(&mut self.rng, f.short_preamble) {
+            ff.short_preamble = self.rng.random_range(1..7);
+            self.stats.short_preamble += 1;
+        }
+        if roll(&mut self.rng, f.rx_er) {
+            ff.rx_er = Some((self.rng.random_range(8..64), self.rng.random_range(1..8)));
+            self.stats.rx_er += 1;
+        }
+        ff
+    }
+
+    /// Apply this frame's faults to a symbol entering the lane.
+    fn transform(&mut self, mut s: Sym) -> Sym {
+        if !s.en {
+            self.in_frame = false;
+            return Sym::default();
+        }
+        if !self.in_frame {
+            self.in_frame = true;
+            self.pos = 0;
+            self.stats.frames += 1;
+            self.fault = self.choose();
+        }
+        let p = self.pos;
+        self.pos = self.pos.saturating_add(1);
+        let ff = self.fault;
+        if ff.drop || ff.truncate_at.is_some_and(|t| p >= t) || p < ff.short_preamble {
+            return Sym::default();
+        }
+        if let Some((at, bit)) = ff.flip {
+            if at == p {
+                s.d ^= 1 << bit;
+            }
+        }
+        if let Some((at, n)) = ff.rx_er {
+            if p >= at && p < at + n {
+                s.er = true;
+            }
+        }
+        s
+    }
+
+    /// Push the symbol transmitted this cycle; get the one arriving.
+    pub fn step(&mut self, tx: Sym) -> Sym {
+        let s = self.transform(tx);
+        if s.en {
+            self.active += 1;
+        }
+        self.line.push_back(s);
+        let out = self.line.pop_front().unwrap_or_default();
+        if out.en {
+            self.active -= 1;
+        }
+        out
+    }
+}
+
+/// A frame transmitted by the NIC and collected by a [`PhyEndpoint`].
+pub type Collected = WireFrame;
+
+/// A software PHY: injects raw frames into the NIC's receiver and collects
+/// what the NIC transmits.
+#[derive(Debug, Default)]
+pub struct PhyEndpoint {
+    queue: VecDeque<Vec<Sym>>,
+    cur: Option<(Vec<Sym>, usize)>,
+    gap: u64,
+    /// Frames the NIC transmitted, in order.
+    pub collected: VecDeque<Collected>,
+}
+
+impl PhyEndpoint {
+    pub fn new() -> PhyEndpoint {
+        PhyEndpoint {
+            gap: MIN_IFG,
+            ..PhyEndpoint::default()
+        }
+    }
+
+    /// Queue `frame` (Ethernet header to payload, no FCS): the FCS is
+    /// appended and the frame sent with a 7-byte preamble and SFD.
+    pub fn inject(&mut self, frame: &[u8], id: PacketId) {
+        self.queue.push_back(symbols(&with_fcs(frame), 7, id));
+    }
+
+    /// Queue raw symbols as they are (any preamble, FCS, `er`).
+    pub fn inject_raw(&mut self, syms: Vec<Sym>) {
+        self.queue.push_back(syms);
+    }
+
+    /// Nothing left to send.
+    pub fn idle(&self) -> bool {
+        self.queue.is_empty() && self.cur.is_none()
+    }
+
+    pub fn skip_idle(&mut self, n: u64) {
+        self.gap = self.gap.saturating_add(n);
+    }
+
+    /// The symbol to drive into the NIC this cycle.
+    pub fn next_rx(&mut self) -> Sym {
+        if self.cur.is_none() && self.gap >= MIN_IFG {
+            if let Some(f) = self.queue.pop_front() {
+                self.cur = Some((f, 0));
+            }
+        }
+        if let Some((f, i)) = &mut self.cur {
+            let s = f.get(*i).copied().unwrap_or_default();
+            *i += 1;
+            if *i >= f.len() {
+                self.cur = None;
+                self.gap = 0;
+            }
+            return s;
+        }
+        self.gap = self.gap.saturating_add(1);
+        Sym::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fcs_matches_a_known_frame() {
+        // CRC-32/ISO-HDLC check value for "123456789" (0xCBF43926), sent LSB first.
+        assert_eq!(fcs(b"123456789"), [0x26, 0x39, 0xF4, 0xCB]);
+        assert!(fcs_ok(&with_fcs(&[1, 2, 3])));
+    }
+
+    fn decode(syms: &[Sym]) -> Vec<WireFrame> {
+        let mut d = Decoder::new();
+        for (c, s) in syms.iter().enumerate() {
+            d.push(*s, c as u64);
+        }
+        d.push(Sym::default(), syms.len() as u64);
+        d.frames.into_iter().collect()
+    }
+
+    #[test]
+    fn decoder_checks_preamble_sfd_fcs_and_gap() {
+        let frame = [0xAAu8; 60];
+        let mut syms = symbols(&with_fcs(&frame), 7, PacketId(5));
+        syms.extend((0..11).map(|_| Sym::default()));
+        syms.extend(symbols(&with_fcs(&frame), 7, PacketId(6)));
+        let f = decode(&syms);
+        assert_eq!(f.len(), 2);
+        assert!(Decoder::check_tx(&f[0]).is_ok());
+        assert_eq!((f[0].id, f[1].id), (PacketId(5), PacketId(6)));
+        assert_eq!(f[1].gap, Some(11));
+        assert!(
+            Decoder::check_tx(&f[1])
+                .unwrap_err()
+                .what
+                .contains("gap of 11")
+        );
+        let short = decode(&symbols(&with_fcs(&frame), 5, PacketId(0)));
+        assert!(
+            Decoder::check_tx(&short[0])
+                .unwrap_err()
+                .what
+                .contains("preamble of 5")
+        );
+        let mut bad = with_fcs(&frame);
+        bad[3] ^= 1;
+        let b = decode(&symbols(&bad, 7, PacketId(0)));
+        assert!(
+            Decoder::check_tx(&b[0])
+                .unwrap_err()
+                .what
+                .contains("bad FCS")
+        );
+    }
+
+    #[test]
+    fn lane_delays_and_injects_seeded_faults() {
+        let frame = with_fcs(&[0x11u8; 60]);
+        let run = |faults: Faults, seed: u64| {
+            let mut lane = Lane::new(5, faults, seed, 0);
+            let mut out = Vec::new();
+            let mut first_en = None;
+            let input = symbols(&frame, 7, PacketId(1));
+            for c in 0..200usize {
+                let s = input.get(c).copied().unwrap_or_default();
+                let o = lane.step(s);
+                if o.en && first_en.is_none() {
+                    first_en = Some(c);
+                }
+                out.push(o);
+            }
+            (decode(&out), first_en, lane.stats)
+        };
+        let (clean, first, _) = run(Faults::default(), 1);
+        assert_eq!(first, Some(5));
+        assert!(clean[0].fcs_ok);
+        let all = Faults {
+            bit_flip: 1.0,
+            ..Faults::default()
+        };
+        let (flipped, _, st) = run(all, 1);
+        assert_eq!(st.flipped, 1);
+        assert!(!flipped[0].fcs_ok);
+        let (dropped, _, _) = run(
+            Faults {
+                drop: 1.0,
+                ..Faults::default()
+            },
+            1,
+        );
+        assert!(dropped.is_empty());
+        // Same seed, same faults.
+        let mixed = Faults {
+            truncate: 0.5,
+            short_preamble: 0.5,
+            rx_er: 0.5,
+            ..Faults::default()
+        };
+        assert_eq!(run(mixed, 9).0, run(mixed, 9).0);
+    }
+
+    #[test]
+    fn phy_respects_the_gap_between_injected_frames() {
+        let mut p = PhyEndpoint::new();
+        p.inject(&[1u8; 60], PacketId(1));
+        p.inject(&[2u8; 60], PacketId(2));
+        let syms: Vec<Sym> = (0..300).map(|_| p.next_rx()).collect();
+        let f = decode(&syms);
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[1].gap, Some(MIN_IFG));
+        assert!(f.iter().all(|f| f.fcs_ok && f.preamble_len == 7));
+        assert!(p.idle());
+    }
+}

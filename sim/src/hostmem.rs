@@ -1,0 +1,457 @@
+//! Host memory as the NIC's DMA engine sees it, with a DMA sanitizer.
+//!
+//! Memory is sparse (4 KiB pages created on first touch). The driver gets
+//! coherent allocations (descriptor rings, like `dma_alloc_coherent`) and
+//! streaming mappings with a direction (buffers, like `dma_map_single`).
+//! Every device access is checked against the live regions: an access outside
+//! them, or against a mapping's direction, is a [`Violation`] with the address,
+//! the cycle and the last descriptor the device fetched (the last device read
+//! of coherent memory). Regions are never reused after they are freed, so a
+//! stale address from an old descriptor always faults. Regions alive at
+//! teardown are leaks ([`HostMemory::leaks`]).
+
+use driver::hal::{DmaAddr, DmaDirection, DmaError};
+use std::collections::{BTreeMap, HashMap};
+
+const PAGE: u64 = 4096;
+/// Where the allocator starts: above 4 GiB, so that the high halves of the
+/// ring base registers (RDBAH/TDBAH) and 64-bit DMA addresses are exercised.
+pub const HOST_BASE: u64 = 0x1_0000_0000;
+/// Unmapped guard space left after every region, so that an overrun by the
+/// device lands outside any mapping.
+const GUARD: u64 = PAGE;
+/// Total address space the allocator may hand out.
+const HOST_LIMIT: u64 = HOST_BASE + (1 << 40);
+
+/// What kind of region a live address range is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionKind {
+    Coherent,
+    Streaming(DmaDirection),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Region {
+    len: u64,
+    kind: RegionKind,
+}
+
+/// Direction of a device access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    DeviceRead,
+    DeviceWrite,
+}
+
+/// The last descriptor-ring read by the device (a read of coherent memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DescFetch {
+    pub addr: u64,
+    pub cycle: u64,
+    /// The first 16 bytes read (one legacy descriptor).
+    pub bytes: [u8; 16],
+}
+
+/// Why a device access was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViolationKind {
+    /// No live allocation or mapping covers the whole range.
+    Unmapped,
+    /// A streaming mapping accessed against its direction.
+    WrongDirection(DmaDirection),
+    /// The access range wraps the 64-bit address space.
+    Overflow,
+}
+
+/// A device access the sanitizer refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Violation {
+    pub cycle: u64,
+    pub addr: u64,
+    pub len: u64,
+    pub access: Access,
+    pub kind: ViolationKind,
+    pub last_descriptor: Option<DescFetch>,
+}
+
+impl core::fmt::Display for Violation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let what = match self.access {
+            Access::DeviceRead => "read",
+            Access::DeviceWrite => "write",
+        };
+        let why = match self.kind {
+            ViolationKind::Unmapped => "outside any live mapping".to_string(),
+            ViolationKind::WrongDirection(d) => format!("against the mapping's direction {d:?}"),
+            ViolationKind::Overflow => "wrapping the address space".to_string(),
+        };
+        write!(
+            f,
+            "DMA sanitizer: cycle {}: device {what} of {} bytes at {:#x} {why}",
+            self.cycle, self.len, self.addr
+        )?;
+        match &self.last_descriptor {
+            Some(d) => write!(
+                f,
+                "; last descriptor fetched at {:#x} (cycle {}): {:02x?}",
+                d.addr, d.cycle, d.bytes
+            ),
+            None => write!(f, "; no descriptor fetched yet"),
+        }
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// A region still alive at teardown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leak {
+    pub addr: u64,
+    pub len: u64,
+    pub kind: RegionKind,
+}
+
+/// Sparse host memory with the allocator and the sanitizer.
+#[derive(Debug, Default)]
+pub struct HostMemory {
+    pages: HashMap<u64, Box<[u8]>>,
+    regions: BTreeMap<u64, Region>,
+    next: u64,
+    last_desc: Option<DescFetch>,
+    violations: Vec<Violation>,
+    /// Bytes the device read and wrote (statistics).
+    pub device_bytes_read: u64,
+    pub device_bytes_written: u64,
+}
+
+impl HostMemory {
+    pub fn new() -> HostMemory {
+        HostMemory {
+            next: HOST_BASE,
+            ..HostMemory::default()
+        }
+    }
+
+    fn alloc(&mut self, len: usize, align: usize, kind: RegionKind) -> Result<DmaAddr, DmaError> {
+        let len = u64::try_from(len).map_err(|_| DmaError::Overflow)?;
+        let align = u64::try_from(align.max(1)).map_err(|_| DmaError::Overflow)?;
+        if !align.is_power_of_two() {
+            return Err(DmaError::Overflow);
+        }
+        let start = self
+            .next
+            .checked_add(align - 1)
+            .ok_or(DmaError::OutOfMemory)?
+            & !(align - 1);
+        let end = start
+            .checked_add(len.max(1))
+            .and_then(|e| e.checked_add(GUARD))
+            .ok_or(DmaError::OutOfMemory)?;
+        if end > HOST_LIMIT {
+            return Err(DmaError::OutOfMemory);
+        }
+        self.next = end;
+        self.regions.insert(start, Region { len, kind });
+        Ok(DmaAddr(start))
+    }
+
+    fn release(&mut self, addr: DmaAddr, len: usize, kind: RegionKind) -> Result<(), DmaError> {
+        let not_mapped = DmaError::NotMapped { addr: addr.0, len };
+        match self.regions.get(&addr.0) {
+            Some(r) if r.kind == kind && usize::try_from(r.len).ok() == Some(len) => {}
+            _ => return Err(not_mapped),
+        }
+        self.regions.remove(&addr.0);
+        // Drop pages no region touches any more (regions never share pages
+        // thanks to the guard gap only when aligned; keep shared ones).
+        let first = addr.0 / PAGE;
+        let last = (addr.0 + len.max(1) as u64 - 1) / PAGE;
+        for p in first..=last {
+            if !self.page_in_use(p) {
+                self.pages.remove(&p);
+            }
+        }
+        Ok(())
+    }
+
+    fn page_in_use(&self, page: u64) -> bool {
+        let lo = page * PAGE;
+        let hi = lo + PAGE;
+        self.regions
+            .range(..hi)
+            .next_back()
+            .is_some_and(|(s, r)| s + r.len.max(1) > lo)
+    }
+
+    /// The live region containing all of `[addr, addr+len)`.
+    fn region_of(&self, addr: u64, len: u64) -> Option<(u64, Region)> {
+        let end = addr.checked_add(len)?;
+        let (&start, &r) = self.regions.range(..=addr).next_back()?;
+        (end <= start + r.len).then_some((start, r))
+    }
+
+    fn cpu_check(&self, addr: DmaAddr, len: usize) -> Result<(), DmaError> {
+        let l = u64::try_from(len).map_err(|_| DmaError::Overflow)?;
+        self.region_of(addr.0, l)
+            .map(|_| ())
+            .ok_or(DmaError::NotMapped { addr: addr.0, len })
+    }
+
+    fn copy_out(&self, addr: u64, buf: &mut [u8]) {
+        let mut a = addr;
+        let mut done = 0;
+        while done < buf.len() {
+            let off = (a % PAGE) as usize;
+            let n = (PAGE as usize - off).min(buf.len() - done);
+            match self.pages.get(&(a / PAGE)) {
+                Some(p) => buf[done..done + n].copy_from_slice(&p[off..off + n]),
+                None => buf[done..done + n].fill(0),
+            }
+            done += n;
+            a += n as u64;
+        }
+    }
+
+    fn copy_in(&mut self, addr: u64, data: &[u8]) {
+        let mut a = addr;
+        let mut done = 0;
+        while done < data.len() {
+            let off = (a % PAGE) as usize;
+            let n = (PAGE as usize - off).min(data.len() - done);
+            let p = self
+                .pages
+                .entry(a / PAGE)
+                .or_insert_with(|| vec![0u8; PAGE as usize].into_boxed_slice());
+            p[off..off + n].copy_from_slice(&data[done..done + n]);
+            done += n;
+            a += n as u64;
+        }
+    }
+
+    /// Check a device access of `len` bytes at `addr`; on success record a
+    /// descriptor fetch when it reads coherent memory. A refused access is
+    /// also kept in [`HostMemory::violations`].
+    pub fn device_check(
+        &mut self,
+        addr: u64,
+        len: u64,
+        access: Access,
+        cycle: u64,
+    ) -> Result<(), Violation> {
+        let mut v = Violation {
+            cycle,
+            addr,
+            len,
+            access,
+            kind: ViolationKind::Unmapped,
+            last_descriptor: self.last_desc,
+        };
+        if addr.checked_add(len).is_none() {
+            v.kind = ViolationKind::Overflow;
+            self.violations.push(v);
+            return Err(v);
+        }
+        let Some((_, region)) = self.region_of(addr, len) else {
+            self.violations.push(v);
+            return Err(v);
+        };
+        match (region.kind, access) {
+            (RegionKind::Coherent, Access::DeviceRead) => {
+                let mut bytes = [0u8; 16];
+                let n = (len as usize).min(16);
+                self.copy_out(addr, &mut bytes[..n]);
+                self.last_desc = Some(DescFetch { addr, cycle, bytes });
+            }
+            (RegionKind::Coherent, Access::DeviceWrite) => {}
+            (RegionKind::Streaming(DmaDirection::Bidirectional), _) => {}
+            (RegionKind::Streaming(DmaDirection::ToDevice), Access::DeviceRead) => {}
+            (RegionKind::Streaming(DmaDirection::FromDevice), Access::DeviceWrite) => {}
+            (RegionKind::Streaming(d), _) => {
+                v.kind = ViolationKind::WrongDirection(d);
+                self.violations.push(v);
+                return Err(v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Device read of bytes already checked with [`HostMemory::device_check`].
+    pub fn device_read(&mut self, addr: u64, buf: &mut [u8]) {
+        self.device_bytes_read += buf.len() as u64;
+        self.copy_out(addr, buf);
+    }
+
+    /// Device write of bytes already checked with [`HostMemory::device_check`].
+    pub fn device_write(&mut self, addr: u64, data: &[u8]) {
+        self.device_bytes_written += data.len() as u64;
+        self.copy_in(addr, data);
+    }
+
+    /// Raw access for tests and tools (no checks).
+    pub fn peek(&self, addr: u64, buf: &mut [u8]) {
+        self.copy_out(addr, buf);
+    }
+
+    /// Raw write for tests and tools (no checks).
+    pub fn poke(&mut self, addr: u64, data: &[u8]) {
+        self.copy_in(addr, data);
+    }
+
+    /// Every refused device access so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The last descriptor fetched by the device.
+    pub fn last_descriptor(&self) -> Option<DescFetch> {
+        self.last_desc
+    }
+
+    /// Regions still alive (to be called at teardown).
+    pub fn leaks(&self) -> Vec<Leak> {
+        self.regions
+            .iter()
+            .map(|(&addr, r)| Leak {
+                addr,
+                len: r.len,
+                kind: r.kind,
+            })
+            .collect()
+    }
+
+    /// Number of live regions.
+    pub fn live_regions(&self) -> usize {
+        self.regions.len()
+    }
+}
+
+impl driver::hal::DmaMemory for HostMemory {
+    fn alloc_coherent(&mut self, len: usize, align: usize) -> Result<DmaAddr, DmaError> {
+        self.alloc(len, align, RegionKind::Coherent)
+    }
+
+    fn free_coherent(&mut self, addr: DmaAddr, len: usize) -> Result<(), DmaError> {
+        self.release(addr, len, RegionKind::Coherent)
+    }
+
+    fn map(&mut self, len: usize, dir: DmaDirection) -> Result<DmaAddr, DmaError> {
+        // Cache-line alignment, as a kmalloc'd buffer would have.
+        self.alloc(len, 64, RegionKind::Streaming(dir))
+    }
+
+    fn unmap(&mut self, addr: DmaAddr, len: usize, dir: DmaDirection) -> Result<(), DmaError> {
+        self.release(addr, len, RegionKind::Streaming(dir))
+    }
+
+    fn read(&mut self, addr: DmaAddr, buf: &mut [u8]) -> Result<(), DmaError> {
+        self.cpu_check(addr, buf.len())?;
+        self.copy_out(addr.0, buf);
+        Ok(())
+    }
+
+    fn write(&mut self, addr: DmaAddr, data: &[u8]) -> Result<(), DmaError> {
+        self.cpu_check(addr, data.len())?;
+        self.copy_in(addr.0, data);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use driver::hal::DmaMemory;
+
+    #[test]
+    fn coherent_memory_round_trip_and_zeroed() {
+        let mut m = HostMemory::new();
+        let a = m.alloc_coherent(256, 128).unwrap();
+        assert_eq!(a.0 % 128, 0);
+        assert!(a.0 >= HOST_BASE);
+        let mut b = [0xffu8; 8];
+        m.read(a, &mut b).unwrap();
+        assert_eq!(b, [0; 8]);
+        m.write(DmaAddr(a.0 + 250), &[1, 2, 3, 4, 5, 6]).unwrap();
+        m.read(DmaAddr(a.0 + 250), &mut b[..6]).unwrap();
+        assert_eq!(&b[..6], &[1, 2, 3, 4, 5, 6]);
+        // One byte past the end is refused for the CPU too.
+        assert_eq!(
+            m.write(DmaAddr(a.0 + 250), &[0; 7]),
+            Err(DmaError::NotMapped {
+                addr: a.0 + 250,
+                len: 7
+            })
+        );
+    }
+
+    #[test]
+    fn device_access_against_direction_is_a_violation() {
+        let mut m = HostMemory::new();
+        let tx = m.map(100, DmaDirection::ToDevice).unwrap();
+        let rx = m.map(100, DmaDirection::FromDevice).unwrap();
+        assert!(m.device_check(tx.0, 100, Access::DeviceRead, 5).is_ok());
+        let v = m.device_check(tx.0, 4, Access::DeviceWrite, 6).unwrap_err();
+        assert_eq!(
+            v.kind,
+            ViolationKind::WrongDirection(DmaDirection::ToDevice)
+        );
+        assert_eq!(v.cycle, 6);
+        let v = m.device_check(rx.0, 4, Access::DeviceRead, 7).unwrap_err();
+        assert_eq!(
+            v.kind,
+            ViolationKind::WrongDirection(DmaDirection::FromDevice)
+        );
+        assert_eq!(m.violations().len(), 2);
+    }
+
+    #[test]
+    fn overrun_and_use_after_unmap_are_caught_with_last_descriptor() {
+        let mut m = HostMemory::new();
+        let ring = m.alloc_coherent(128, 128).unwrap();
+        let desc = [0xAAu8; 16];
+        m.write(ring, &desc).unwrap();
+        m.device_check(ring.0, 16, Access::DeviceRead, 10).unwrap();
+        let buf = m.map(64, DmaDirection::ToDevice).unwrap();
+        // Overrun by one byte.
+        let v = m
+            .device_check(buf.0, 65, Access::DeviceRead, 11)
+            .unwrap_err();
+        assert_eq!(v.kind, ViolationKind::Unmapped);
+        let d = v.last_descriptor.unwrap();
+        assert_eq!((d.addr, d.cycle, d.bytes), (ring.0, 10, desc));
+        assert!(v.to_string().contains("last descriptor fetched"));
+        // After unmap the address is never valid again.
+        m.unmap(buf, 64, DmaDirection::ToDevice).unwrap();
+        assert!(m.device_check(buf.0, 1, Access::DeviceRead, 12).is_err());
+        let again = m.map(64, DmaDirection::ToDevice).unwrap();
+        assert_ne!(again, buf);
+    }
+
+    #[test]
+    fn unmap_must_match_and_leaks_are_listed() {
+        let mut m = HostMemory::new();
+        let a = m.map(32, DmaDirection::FromDevice).unwrap();
+        assert!(m.unmap(a, 32, DmaDirection::ToDevice).is_err());
+        assert!(m.unmap(a, 31, DmaDirection::FromDevice).is_err());
+        let r = m.alloc_coherent(64, 16).unwrap();
+        assert_eq!(m.leaks().len(), 2);
+        m.unmap(a, 32, DmaDirection::FromDevice).unwrap();
+        let leaks = m.leaks();
+        assert_eq!(
+            leaks,
+            vec![Leak {
+                addr: r.0,
+                len: 64,
+                kind: RegionKind::Coherent
+            }]
+        );
+    }
+
+    #[test]
+    fn wrapping_access_is_overflow() {
+        let mut m = HostMemory::new();
+        let v = m
+            .device_check(u64::MAX - 3, 8, Access::DeviceRead, 1)
+            .unwrap_err();
+        assert_eq!(v.kind, ViolationKind::Overflow);
+    }
+}

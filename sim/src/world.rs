@@ -1,0 +1,913 @@
+//! The simulated hardware: NICs (Verilated models) with their agents, wires
+//! between them, one clock, one deterministic scheduler.
+//!
+//! Every cycle of the 125 MHz clock (8 ns):
+//! 1. the agents drive the inputs (AXI-Lite master, AXI memory slave, GMII
+//!    receive side from the wire, markers, `link_up`),
+//! 2. `clk` low, evaluate (combinational outputs settle on the new inputs),
+//! 3. the agents sample: handshakes with VALID and READY both high happen at
+//!    the coming edge; the protocol checkers see all channels; GMII transmit
+//!    symbols and `irq` are sampled,
+//! 4. `clk` high, evaluate (the rising edge).
+//!
+//! Idle fast-forward: when every NIC drives `quiescent` high, no agent has
+//! work and no scheduled event is due, time jumps ahead without evaluating
+//! (the cycle counter still counts). Nothing a test can observe changes:
+//! backpressure draws are a function of the cycle, gap counters are advanced.
+
+use crate::axi_check::{
+    AddrBeat, AxiChecker, AxiSnapshot, BBeat, Chan, ProtocolViolation, RBeat, WBeat,
+};
+use crate::axi_mem::{AxiMemSlave, MemConfig};
+use crate::axil::{AxilDone, AxilMaster, AxilOp};
+use crate::ffi::{Model, TraceError};
+use crate::gmii::{Decoder, Faults, Lane, PhyEndpoint, Sym, WireError, WireFrame};
+use crate::hostmem::{HostMemory, Leak, Violation};
+use crate::pcap::{Capture, CaptureError};
+use stack::buf::PacketId;
+use stack::time::Instant;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+
+/// Clock period in nanoseconds (125 MHz).
+pub const CLK_NS: u64 = 8;
+const PS_PER_CYCLE: u64 = CLK_NS * 1000;
+
+/// World configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldConfig {
+    /// Seed of every random choice in the run.
+    pub seed: u64,
+    /// Skip idle cycles (see the module documentation).
+    pub fast_forward: bool,
+    /// Extra cycles before each register access starts (bus bridge latency).
+    pub reg_latency: u32,
+    /// Bound on one register access, in cycles.
+    pub reg_timeout: u64,
+    /// Cycles `rst` is held after a NIC is added.
+    pub reset_cycles: u32,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            seed: 1,
+            fast_forward: true,
+            reg_latency: 0,
+            reg_timeout: 10_000,
+            reset_cycles: 16,
+        }
+    }
+}
+
+/// Why a run failed.
+#[derive(Debug)]
+pub enum SimError {
+    Protocol {
+        nic: usize,
+        v: ProtocolViolation,
+    },
+    Dma {
+        nic: usize,
+        v: Violation,
+    },
+    Wire {
+        nic: usize,
+        e: WireError,
+    },
+    Timeout {
+        what: String,
+        cycles: u64,
+        cycle: u64,
+    },
+    Leaks {
+        nic: usize,
+        leaks: Vec<Leak>,
+    },
+    Finish {
+        nic: usize,
+        cycle: u64,
+    },
+    Capture(CaptureError),
+    Trace(TraceError),
+}
+
+impl core::fmt::Display for SimError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SimError::Protocol { nic, v } => write!(f, "nic{nic}: {v}"),
+            SimError::Dma { nic, v } => write!(f, "nic{nic}: {v}"),
+            SimError::Wire { nic, e } => write!(f, "nic{nic} transmit: {e}"),
+            SimError::Timeout {
+                what,
+                cycles,
+                cycle,
+            } => {
+                write!(
+                    f,
+                    "timeout at cycle {cycle}: {what} not done within {cycles} cycles"
+                )
+            }
+            SimError::Leaks { nic, leaks } => {
+                write!(
+                    f,
+                    "nic{nic}: {} DMA region(s) alive at teardown:",
+                    leaks.len()
+                )?;
+                for l in leaks {
+                    write!(f, " {:?} {:#x}+{}", l.kind, l.addr, l.len)?;
+                }
+                Ok(())
+            }
+            SimError::Finish { nic, cycle } => {
+                write!(f, "nic{nic}: RTL called $finish at cycle {cycle}")
+            }
+            SimError::Capture(e) => write!(f, "{e}"),
+            SimError::Trace(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// What starts a waveform window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceStart {
+    /// At this cycle (or now, if it has passed).
+    Cycle(u64),
+    /// When the NIC starts transmitting its next frame.
+    NextTxFrame,
+    /// When the NIC starts receiving its next frame.
+    NextRxFrame,
+}
+
+/// A waveform window: opened by `start`, closed `cycles` later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceWindow {
+    pub path: PathBuf,
+    pub start: TraceStart,
+    pub cycles: u64,
+    /// Hierarchy levels recorded (0 = all).
+    pub depth: u32,
+}
+
+/// Counters per NIC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NicStats {
+    pub tx_frames: u64,
+    pub tx_bytes: u64,
+    pub rx_frames: u64,
+    pub rx_bytes: u64,
+    pub irq_rises: u64,
+    pub irq_cycles: u64,
+    pub reg_reads: u64,
+    pub reg_writes: u64,
+    pub reg_error_responses: u64,
+    pub dma_reads: u64,
+    pub dma_writes: u64,
+    pub dma_error_responses: u64,
+}
+
+/// What a NIC's GMII port is connected to.
+#[derive(Debug)]
+enum Port {
+    Open,
+    Phy { phy: PhyEndpoint, link_up: bool },
+    Link { link: usize },
+}
+
+/// A received frame as it arrived at a NIC's pins, with the packet id the
+/// far side attached (simulation metadata, never in the frame).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RxArrival {
+    pub id: PacketId,
+    pub cycle: u64,
+    /// Ethernet header to FCS.
+    pub data: Vec<u8>,
+}
+
+struct Nic {
+    model: Model,
+    mem: HostMemory,
+    axil: AxilMaster,
+    slave: AxiMemSlave,
+    chk_m: AxiChecker,
+    chk_s: AxiChecker,
+    tx_dec: Decoder,
+    rx_dec: Decoder,
+    port: Port,
+    rst_left: u32,
+    irq: bool,
+    tx_sym: Sym,
+    tx_en_prev: bool,
+    tx_ids: VecDeque<PacketId>,
+    cur_tx_id: PacketId,
+    rx_sym: Sym,
+    rx_arrivals: VecDeque<RxArrival>,
+    capture: Option<Capture>,
+    strobe: u8,
+    window: Option<TraceWindow>,
+    window_close: Option<u64>,
+    stats: NicStats,
+}
+
+struct Link {
+    lanes: [Lane; 2],
+    nics: [usize; 2],
+    up: bool,
+}
+
+/// The whole simulated hardware.
+pub struct Hardware {
+    cfg: WorldConfig,
+    cycle: u64,
+    nics: Vec<Nic>,
+    links: Vec<Link>,
+    errors: Vec<SimError>,
+    /// Cycles evaluated and skipped (statistics).
+    pub evaluated_cycles: u64,
+    pub skipped_cycles: u64,
+}
+
+impl Hardware {
+    pub fn new(cfg: WorldConfig) -> Hardware {
+        Hardware {
+            cfg,
+            cycle: 0,
+            nics: Vec::new(),
+            links: Vec::new(),
+            errors: Vec::new(),
+            evaluated_cycles: 0,
+            skipped_cycles: 0,
+        }
+    }
+
+    pub fn config(&self) -> &WorldConfig {
+        &self.cfg
+    }
+
+    /// Add a NIC with its host memory; `rst` is held for
+    /// `reset_cycles` cycles from now. Returns its index.
+    pub fn add_nic(&mut self, mem: MemConfig) -> usize {
+        let idx = self.nics.len();
+        let mut model = Model::new();
+        model.set_rst(1);
+        self.nics.push(Nic {
+            model,
+            mem: HostMemory::new(),
+            axil: AxilMaster::new(),
+            slave: AxiMemSlave::new(mem, self.cfg.seed, idx as u64),
+            chk_m: AxiChecker::axi4("m_axi", 8),
+            chk_s: AxiChecker::axi_lite("s_axil", 4),
+            tx_dec: Decoder::new(),
+            rx_dec: Decoder::new(),
+            port: Port::Open,
+            rst_left: self.cfg.reset_cycles.max(1),
+            irq: false,
+            tx_sym: Sym::default(),
+            tx_en_prev: false,
+            tx_ids: VecDeque::new(),
+            cur_tx_id: PacketId(0),
+            rx_sym: Sym::default(),
+            rx_arrivals: VecDeque::new(),
+            capture: None,
+            strobe: 0,
+            window: None,
+            window_close: None,
+            stats: NicStats::default(),
+        });
+        idx
+    }
+
+    pub fn nic_count(&self) -> usize {
+        self.nics.len()
+    }
+
+    /// Connect NIC `a`'s transmitter to NIC `b`'s receiver and back, with
+    /// `delay` cycles of propagation and `faults` in both directions. The
+    /// link starts up.
+    pub fn connect(&mut self, a: usize, b: usize, delay: u32, faults: Faults) -> usize {
+        let l = self.links.len();
+        let s = self.cfg.seed;
+        self.links.push(Link {
+            lanes: [
+                Lane::new(delay, faults, s, 1000 + 2 * l as u64),
+                Lane::new(delay, faults, s, 1001 + 2 * l as u64),
+            ],
+            nics: [a, b],
+            up: true,
+        });
+        self.nics[a].port = Port::Link { link: l };
+        self.nics[b].port = Port::Link { link: l };
+        l
+    }
+
+    /// Attach a software PHY to NIC `nic` (link up).
+    pub fn attach_phy(&mut self, nic: usize) {
+        self.nics[nic].port = Port::Phy {
+            phy: PhyEndpoint::new(),
+            link_up: true,
+        };
+    }
+
+    /// The software PHY of `nic`, if one is attached.
+    pub fn phy(&mut self, nic: usize) -> Option<&mut PhyEndpoint> {
+        match &mut self.nics.get_mut(nic)?.port {
+            Port::Phy { phy, .. } => Some(phy),
+            _ => None,
+        }
+    }
+
+    /// Link state seen by NIC `nic` (`link_up` input).
+    pub fn set_link_up(&mut self, nic: usize, up: bool) {
+        match &mut self.nics[nic].port {
+            Port::Phy { link_up, .. } => *link_up = up,
+            Port::Link { link, .. } => self.links[*link].up = up,
+            Port::Open => {}
+        }
+    }
+
+    /// Fault configuration of a link (both directions).
+    pub fn set_faults(&mut self, link: usize, faults: Faults) {
+        for lane in &mut self.links[link].lanes {
+            lane.faults = faults;
+        }
+    }
+
+    /// Counters of injected faults on link `link`, direction `dir` (0: a->b).
+    pub fn fault_stats(&self, link: usize, dir: usize) -> crate::gmii::FaultStats {
+        self.links[link].lanes[dir].stats
+    }
+
+    /// Capture everything on NIC `nic`'s wire (both directions) to `path`.
+    pub fn capture(&mut self, nic: usize, path: &Path) -> Result<(), SimError> {
+        let c = Capture::create(path).map_err(SimError::Capture)?;
+        self.nics[nic].capture = Some(c);
+        Ok(())
+    }
+
+    /// Flush and close the capture of `nic`.
+    pub fn close_capture(&mut self, nic: usize) -> Result<(), SimError> {
+        if let Some(c) = self.nics[nic].capture.take() {
+            c.finish().map_err(SimError::Capture)?;
+        }
+        Ok(())
+    }
+
+    /// The packet id of the next frame NIC `nic` transmits (set by the
+    /// software that queued it, in queue order).
+    pub fn tag_tx(&mut self, nic: usize, id: PacketId) {
+        self.nics[nic].tx_ids.push_back(id);
+    }
+
+    /// Frames that arrived at NIC `nic`'s receiver, oldest first.
+    pub fn take_rx_arrivals(&mut self, nic: usize) -> Vec<RxArrival> {
+        self.nics[nic].rx_arrivals.drain(..).collect()
+    }
+
+    /// Record a marker in the waveform (driver event, packet id, ...).
+    pub fn marker(&mut self, nic: usize, id: u32) {
+        let n = &mut self.nics[nic];
+        n.strobe ^= 1;
+        n.model.set_sim_marker_id(id);
+        n.model.set_sim_marker_strobe(n.strobe);
+    }
+
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+
+    pub fn now(&self) -> Instant {
+        Instant::from_nanos(self.cycle * CLK_NS)
+    }
+
+    pub fn irq(&self, nic: usize) -> bool {
+        self.nics[nic].irq
+    }
+
+    pub fn stats(&self, nic: usize) -> NicStats {
+        self.nics[nic].stats
+    }
+
+    pub fn mem(&mut self, nic: usize) -> &mut HostMemory {
+        &mut self.nics[nic].mem
+    }
+
+    pub fn mem_config(&mut self, nic: usize) -> &mut MemConfig {
+        &mut self.nics[nic].slave.cfg
+    }
+
+    /// Direct access to a NIC's model pins (for tests and tools).
+    pub fn model(&mut self, nic: usize) -> &mut Model {
+        &mut self.nics[nic].model
+    }
+
+    /// Record an error found outside the cycle loop (by a HAL handle).
+    pub fn record_error(&mut self, e: SimError) {
+        self.errors.push(e);
+    }
+
+    /// The first error of the run, if any.
+    pub fn first_error(&self) -> Option<&SimError> {
+        self.errors.first()
+    }
+
+    /// Take every recorded error.
+    pub fn take_errors(&mut self) -> Vec<SimError> {
+        std::mem::take(&mut self.errors)
+    }
+
+    fn fail_if_error(&mut self) -> Result<(), SimError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors.remove(0))
+        }
+    }
+
+    /// Open a waveform on `nic` now.
+    pub fn trace_open(&mut self, nic: usize, path: &Path, depth: u32) -> Result<(), SimError> {
+        let t = self.cycle * PS_PER_CYCLE;
+        let n = &mut self.nics[nic];
+        n.model.trace_open(path, depth).map_err(SimError::Trace)?;
+        n.model.trace_dump(t);
+        Ok(())
+    }
+
+    /// Close the waveform of `nic` (if open).
+    pub fn trace_close(&mut self, nic: usize) {
+        let n = &mut self.nics[nic];
+        n.model.trace_close();
+        n.window = None;
+        n.window_close = None;
+    }
+
+    /// Arm a waveform window on `nic`.
+    pub fn trace_window(&mut self, nic: usize, w: TraceWindow) {
+        let n = &mut self.nics[nic];
+        n.window = Some(w);
+        n.window_close = None;
+    }
+
+    fn window_tick(&mut self, i: usize, tx_start: bool, rx_start: bool) {
+        let cycle = self.cycle;
+        let n = &mut self.nics[i];
+        if let Some(end) = n.window_close {
+            if cycle >= end {
+                n.model.trace_close();
+                n.window_close = None;
+                n.window = None;
+            }
+            return;
+        }
+        let Some(w) = &n.window else {
+            return;
+        };
+        let go = match w.start {
+            TraceStart::Cycle(c) => cycle >= c,
+            TraceStart::NextTxFrame => tx_start,
+            TraceStart::NextRxFrame => rx_start,
+        };
+        if go {
+            let (path, depth, len) = (w.path.clone(), w.depth, w.cycles);
+            match n.model.trace_open(&path, depth) {
+                Ok(()) => n.window_close = Some(cycle + len),
+                Err(e) => {
+                    n.window = None;
+                    self.errors.push(SimError::Trace(e));
+                }
+            }
+        }
+    }
+
+    fn snapshot_m(m: &Model) -> AxiSnapshot {
+        AxiSnapshot {
+            aw: Chan {
+                valid: m.m_axi_awvalid() != 0,
+                ready: m.m_axi_awready() != 0,
+                payload: AddrBeat {
+                    id: u32::from(m.m_axi_awid()),
+                    addr: m.m_axi_awaddr(),
+                    len: m.m_axi_awlen(),
+                    size: m.m_axi_awsize(),
+                    burst: m.m_axi_awburst(),
+                },
+            },
+            w: Chan {
+                valid: m.m_axi_wvalid() != 0,
+                ready: m.m_axi_wready() != 0,
+                payload: WBeat {
+                    data: m.m_axi_wdata(),
+                    strb: m.m_axi_wstrb(),
+                    last: m.m_axi_wlast() != 0,
+                },
+            },
+            b: Chan {
+                valid: m.m_axi_bvalid() != 0,
+                ready: m.m_axi_bready() != 0,
+                payload: BBeat {
+                    id: u32::from(m.m_axi_bid()),
+                    resp: m.m_axi_bresp(),
+                },
+            },
+            ar: Chan {
+                valid: m.m_axi_arvalid() != 0,
+                ready: m.m_axi_arready() != 0,
+                payload: AddrBeat {
+                    id: u32::from(m.m_axi_arid()),
+                    addr: m.m_axi_araddr(),
+                    len: m.m_axi_arlen(),
+                    size: m.m_axi_arsize(),
+                    burst: m.m_axi_arburst(),
+                },
+            },
+            r: Chan {
+                valid: m.m_axi_rvalid() != 0,
+                ready: m.m_axi_rready() != 0,
+                payload: RBeat {
+                    id: u32::from(m.m_axi_rid()),
+                    data: m.m_axi_rdata(),
+                    resp: m.m_axi_rresp(),
+                    last: m.m_axi_rlast() != 0,
+                },
+            },
+        }
+    }
+
+    fn snapshot_s(m: &Model) -> AxiSnapshot {
+        AxiSnapshot {
+            aw: Chan {
+                valid: m.s_axil_awvalid() != 0,
+                ready: m.s_axil_awready() != 0,
+                payload: AddrBeat {
+                    addr: u64::from(m.s_axil_awaddr()),
+                    size: 2,
+                    burst: 1,
+                    ..AddrBeat::default()
+                },
+            },
+            w: Chan {
+                valid: m.s_axil_wvalid() != 0,
+                ready: m.s_axil_wready() != 0,
+                payload: WBeat {
+                    data: u64::from(m.s_axil_wdata()),
+                    strb: m.s_axil_wstrb(),
+                    last: true,
+                },
+            },
+            b: Chan {
+                valid: m.s_axil_bvalid() != 0,
+                ready: m.s_axil_bready() != 0,
+                payload: BBeat {
+                    id: 0,
+                    resp: m.s_axil_bresp(),
+                },
+            },
+            ar: Chan {
+                valid: m.s_axil_arvalid() != 0,
+                ready: m.s_axil_arready() != 0,
+                payload: AddrBeat {
+                    addr: u64::from(m.s_axil_araddr()),
+                    size: 2,
+                    burst: 1,
+                    ..AddrBeat::default()
+                },
+            },
+            r: Chan {
+                valid: m.s_axil_rvalid() != 0,
+                ready: m.s_axil_rready() != 0,
+                payload: RBeat {
+                    id: 0,
+                    data: u64::from(m.s_axil_rdata()),
+                    resp: m.s_axil_rresp(),
+                    last: true,
+                },
+            },
+        }
+    }
+
+    /// Evaluate one clock cycle (see the module documentation).
+    pub fn step(&mut self) {
+        let cycle = self.cycle;
+        let t_low = cycle * PS_PER_CYCLE;
+        let t_high = t_low + PS_PER_CYCLE / 2;
+
+        // GMII: what arrives at each receiver this cycle.
+        for l in &mut self.links {
+            for side in 0..2 {
+                let from = l.nics[side];
+                let to = l.nics[1 - side];
+                let tx = if l.up {
+                    self.nics[from].tx_sym
+                } else {
+                    Sym::default()
+                };
+                let rx = l.lanes[side].step(tx);
+                self.nics[to].rx_sym = if l.up { rx } else { Sym::default() };
+            }
+        }
+        // 1-2: drive and settle.
+        for n in &mut self.nics {
+            let link_up = match &mut n.port {
+                Port::Open => {
+                    n.rx_sym = Sym::default();
+                    false
+                }
+                Port::Phy { phy, link_up } => {
+                    n.rx_sym = phy.next_rx();
+                    *link_up
+                }
+                Port::Link { .. } => false,
+            };
+            let link_up = match n.port {
+                Port::Link { link, .. } => self.links[link].up,
+                _ => link_up,
+            };
+            let m = &mut n.model;
+            if n.rst_left > 0 {
+                n.rst_left -= 1;
+                m.set_rst(1);
+            } else {
+                m.set_rst(0);
+            }
+            n.axil.drive(m);
+            n.slave.drive(m, &mut n.mem, cycle);
+            m.set_gmii_rxd(n.rx_sym.d);
+            m.set_gmii_rx_dv(u8::from(n.rx_sym.en));
+            m.set_gmii_rx_er(u8::from(n.rx_sym.er));
+            m.set_sim_rx_packet_id(n.rx_sym.id.0);
+            m.set_link_up(u8::from(link_up));
+            // gmii_tx_en is a registered output: what the edge will sample.
+            let tx_en = m.gmii_tx_en() != 0;
+            if tx_en && !n.tx_en_prev {
+                n.cur_tx_id = n.tx_ids.pop_front().unwrap_or_default();
+            }
+            m.set_sim_tx_packet_id(if tx_en { n.cur_tx_id.0 } else { 0 });
+            m.set_clk(0);
+            m.eval_dump(t_low);
+        }
+        // 3: sample.
+        let mut window_events = Vec::new();
+        for (i, n) in self.nics.iter_mut().enumerate() {
+            let m = &n.model;
+            let sm = Self::snapshot_m(m);
+            let ss = Self::snapshot_s(m);
+            let in_reset = n.rst_left > 0;
+            if !in_reset {
+                if let Err(v) = n.chk_m.check(cycle, &sm) {
+                    self.errors.push(SimError::Protocol { nic: i, v });
+                }
+                if let Err(v) = n.chk_s.check(cycle, &ss) {
+                    self.errors.push(SimError::Protocol { nic: i, v });
+                }
+            }
+            n.axil.sample(&ss, cycle);
+            if let Err(v) = n.slave.sample(&sm, &mut n.mem, cycle) {
+                self.errors.push(SimError::Dma { nic: i, v });
+            }
+            if sm.ar.fire() {
+                n.stats.dma_reads += 1;
+            }
+            if sm.aw.fire() {
+                n.stats.dma_writes += 1;
+            }
+            if (sm.r.fire() && sm.r.payload.resp != 0) || (sm.b.fire() && sm.b.payload.resp != 0) {
+                n.stats.dma_error_responses += 1;
+            }
+            let irq = m.irq() != 0;
+            if irq && !n.irq {
+                n.stats.irq_rises += 1;
+            }
+            if irq {
+                n.stats.irq_cycles += 1;
+            }
+            n.irq = irq;
+            let tx = Sym {
+                d: m.gmii_txd(),
+                en: m.gmii_tx_en() != 0,
+                er: m.gmii_tx_er() != 0,
+                id: n.cur_tx_id,
+            };
+            let tx_start = tx.en && !n.tx_en_prev;
+            let rx_start = n.rx_sym.en && !n.rx_dec.busy();
+            n.tx_en_prev = tx.en;
+            n.tx_sym = tx;
+            n.tx_dec.push(tx, cycle);
+            n.rx_dec.push(n.rx_sym, cycle);
+            while let Some(f) = n.tx_dec.frames.pop_front() {
+                n.stats.tx_frames += 1;
+                n.stats.tx_bytes += f.data.len() as u64;
+                if let Err(e) = Decoder::check_tx(&f) {
+                    self.errors.push(SimError::Wire { nic: i, e });
+                }
+                if let Some(c) = &mut n.capture {
+                    if let Err(e) = c.write(f.start_cycle * CLK_NS, &f.data) {
+                        self.errors.push(SimError::Capture(e));
+                    }
+                }
+                if let Port::Phy { phy, .. } = &mut n.port {
+                    phy.collected.push_back(f);
+                }
+            }
+            while let Some(f) = n.rx_dec.frames.pop_front() {
+                Self::rx_frame(n, f, &mut self.errors);
+            }
+            window_events.push((tx_start, rx_start));
+        }
+        // 4: rising edge.
+        for (i, n) in self.nics.iter_mut().enumerate() {
+            n.model.set_clk(1);
+            n.model.eval_dump(t_high);
+            if n.model.got_finish() {
+                self.errors.push(SimError::Finish { nic: i, cycle });
+            }
+        }
+        self.cycle += 1;
+        self.evaluated_cycles += 1;
+        for (i, (t, r)) in window_events.into_iter().enumerate() {
+            self.window_tick(i, t, r);
+        }
+    }
+
+    fn rx_frame(n: &mut Nic, f: WireFrame, errors: &mut Vec<SimError>) {
+        n.stats.rx_frames += 1;
+        n.stats.rx_bytes += f.data.len() as u64;
+        if let Some(c) = &mut n.capture {
+            if let Err(e) = c.write(f.start_cycle * CLK_NS, &f.data) {
+                errors.push(SimError::Capture(e));
+            }
+        }
+        n.rx_arrivals.push_back(RxArrival {
+            id: f.id,
+            cycle: f.start_cycle,
+            data: f.data,
+        });
+    }
+
+    /// Whether nothing can happen before something external changes.
+    fn quiet(&self) -> bool {
+        self.nics.iter().all(|n| {
+            n.rst_left == 0
+                && n.model.quiescent() != 0
+                && n.model.gmii_tx_en() == 0
+                && !n.axil.busy()
+                && n.slave.idle()
+                && n.chk_m.idle()
+                && !n.tx_dec.busy()
+                && !n.rx_dec.busy()
+                && !n.rx_sym.en
+                && match &n.port {
+                    Port::Phy { phy, .. } => phy.idle(),
+                    _ => true,
+                }
+                && match &n.window {
+                    Some(w) => n.window_close.is_none() && !matches!(w.start, TraceStart::Cycle(_)),
+                    None => true,
+                }
+        }) && self.links.iter().all(|l| l.lanes.iter().all(Lane::idle))
+    }
+
+    /// Jump `n` cycles ahead without evaluating.
+    fn skip(&mut self, k: u64) {
+        self.cycle += k;
+        self.skipped_cycles += k;
+        for n in &mut self.nics {
+            n.tx_dec.skip_idle(k);
+            n.rx_dec.skip_idle(k);
+            if let Port::Phy { phy, .. } = &mut n.port {
+                phy.skip_idle(k);
+            }
+            if n.irq {
+                n.stats.irq_cycles += k;
+            }
+        }
+    }
+
+    /// Run `cycles` cycles (fast-forwarding idle stretches when enabled).
+    pub fn run(&mut self, cycles: u64) -> Result<(), SimError> {
+        let end = self.cycle.saturating_add(cycles);
+        while self.cycle < end {
+            if self.cfg.fast_forward && self.quiet() {
+                // Evaluate one cycle anyway so a changed input (register
+                // write, marker) settles; then skip the rest.
+                self.step();
+                if self.quiet() && self.cycle < end {
+                    self.skip(end - self.cycle);
+                }
+            } else {
+                self.step();
+            }
+            self.fail_if_error()?;
+        }
+        Ok(())
+    }
+
+    /// Run until `pred` holds, at most `max_cycles` cycles. `pred` looks at
+    /// hardware state; idle stretches in which no state can change are
+    /// skipped when fast-forward is on.
+    pub fn run_until(
+        &mut self,
+        what: &str,
+        max_cycles: u64,
+        mut pred: impl FnMut(&mut Hardware) -> bool,
+    ) -> Result<u64, SimError> {
+        let start = self.cycle;
+        let end = start.saturating_add(max_cycles);
+        loop {
+            self.fail_if_error()?;
+            if pred(self) {
+                return Ok(self.cycle - start);
+            }
+            if self.cycle >= end {
+                return Err(SimError::Timeout {
+                    what: what.to_string(),
+                    cycles: max_cycles,
+                    cycle: self.cycle,
+                });
+            }
+            self.step();
+            if self.cfg.fast_forward && self.quiet() && !pred(self) && self.cycle < end {
+                self.skip(end - self.cycle);
+            }
+        }
+    }
+
+    /// One register access through the AXI-Lite master; costs simulated
+    /// time, other NICs and agents keep running.
+    pub fn reg_access(&mut self, nic: usize, op: AxilOp) -> Result<AxilDone, SimError> {
+        let span = tracing::debug_span!("axil", nic, op = ?op, cycle = self.cycle);
+        let _g = span.enter();
+        if self.cfg.reg_latency > 0 {
+            for _ in 0..self.cfg.reg_latency {
+                self.step();
+            }
+        }
+        let cycle = self.cycle;
+        if !self.nics[nic].axil.start(op, cycle) {
+            return Err(SimError::Timeout {
+                what: format!("nic{nic} register access while another is in flight"),
+                cycles: 0,
+                cycle,
+            });
+        }
+        let t = self.cfg.reg_timeout;
+        self.run_until(&format!("nic{nic} register access {op:?}"), t, |hw| {
+            !hw.nics[nic].axil.busy()
+        })?;
+        let done = self.nics[nic]
+            .axil
+            .take_done()
+            .ok_or_else(|| SimError::Timeout {
+                what: "register access result".into(),
+                cycles: t,
+                cycle: self.cycle,
+            })?;
+        let st = &mut self.nics[nic].stats;
+        match op {
+            AxilOp::Read { .. } => st.reg_reads += 1,
+            AxilOp::Write { .. } => st.reg_writes += 1,
+        }
+        if done.resp != 0 {
+            st.reg_error_responses += 1;
+        }
+        tracing::debug!(
+            data = format_args!("{:#010x}", done.data),
+            resp = done.resp,
+            cycles = done.end_cycle - done.start_cycle,
+            "register access done"
+        );
+        Ok(done)
+    }
+
+    pub fn read32(&mut self, nic: usize, addr: u32) -> Result<u32, SimError> {
+        self.reg_access(nic, AxilOp::Read { addr }).map(|d| d.data)
+    }
+
+    pub fn write32(&mut self, nic: usize, addr: u32, data: u32) -> Result<(), SimError> {
+        self.reg_access(
+            nic,
+            AxilOp::Write {
+                addr,
+                data,
+                strb: 0xf,
+            },
+        )
+        .map(|_| ())
+    }
+
+    /// End of run: close waveforms and captures, report DMA leaks.
+    pub fn finish(&mut self) -> Result<(), SimError> {
+        for i in 0..self.nics.len() {
+            self.nics[i].model.trace_close();
+            self.close_capture(i)?;
+        }
+        self.fail_if_error()?;
+        for (i, n) in self.nics.iter().enumerate() {
+            let leaks = n.mem.leaks();
+            if !leaks.is_empty() {
+                return Err(SimError::Leaks { nic: i, leaks });
+            }
+        }
+        Ok(())
+    }
+}
