@@ -160,10 +160,11 @@ fn gen_rust_ports(ports: &[Port]) -> String {
     for p in ports {
         let _ = writeln!(s, "            {}: core::ptr::null_mut(),", p.name);
     }
-    s.push_str("        }\n    }\n\n    fn all_set(&self) -> bool {\n        true\n");
+    s.push_str("        }\n    }\n\n    fn all_set(&self) -> bool {\n        let nulls = [\n");
     for p in ports {
-        let _ = writeln!(s, "            && !self.{}.is_null()", p.name);
+        let _ = writeln!(s, "            self.{}.is_null(),", p.name);
     }
+    s.push_str("        ];\n        !nulls.contains(&true)\n");
     s.push_str("    }\n}\n\n/// Port accessors: a getter per port, a setter per input (masked to the\n/// port width, as Verilator requires the unused upper bits to be zero).\nimpl Model {\n");
     for p in ports {
         let t = p.rust_type();

@@ -377,6 +377,8 @@ impl AxiMemSlave {
 }
 
 #[cfg(test)]
+// Snapshots are built channel by channel, as a master drives them.
+#[allow(clippy::field_reassign_with_default)]
 mod tests {
     use super::*;
 
@@ -425,6 +427,8 @@ mod tests {
 }
 
 #[cfg(test)]
+// Snapshots are built channel by channel, as a master drives them.
+#[allow(clippy::field_reassign_with_default)]
 mod pin_tests {
     //! The agent against a model's pins (the model is used as the pin
     //! register only: the test plays the DMA master).
@@ -433,8 +437,11 @@ mod pin_tests {
     use crate::hostmem::ViolationKind;
     use driver::hal::{DmaDirection, DmaMemory};
 
+    /// rdata, rresp, rlast.
+    type RPins = (u64, u8, bool);
+
     /// What the agent drives, read back from the model's input pins.
-    fn r_pins(m: &Model) -> Option<(u64, u8, bool)> {
+    fn r_pins(m: &Model) -> Option<RPins> {
         (m.m_axi_rvalid() != 0).then(|| (m.m_axi_rdata(), m.m_axi_rresp(), m.m_axi_rlast() != 0))
     }
 
@@ -446,7 +453,7 @@ mod pin_tests {
         chk: &mut AxiChecker,
         cycle: &mut u64,
         ar: AddrBeat,
-    ) -> (Vec<(u64, u8, bool)>, Result<(), Violation>) {
+    ) -> (Vec<RPins>, Result<(), Violation>) {
         let mut beats = Vec::new();
         let mut first_err = Ok(());
         let mut ar_pending = true;
