@@ -30,8 +30,9 @@
 //! as Linux does without SYN cookies. No SYN cookies are used.
 //!
 //! Journey tracing: every event is a `tracing` event with target
-//! `"journey"` and fields `layer` ("socket" or "tcp"), `event`, `id` (the
-//! packet id), `ns`, and for segments `seq`, `ack`, `win`, `len`. Events:
+//! `"journey"` and fields `host` ([`TcpConfig::host`]), `layer` ("socket"
+//! or "tcp"), `event`, `packet` (the packet id), `ns`, and for segments
+//! `seq`, `ack`, `win`, `len`. Events:
 //! `append` (socket send), `segment_built`, `segment_received`,
 //! `ack_caused` (the id of the segment that caused an ACK), `rx_queued`,
 //! `app_read`. Payload bytes keep the id of the write that produced them,
@@ -64,6 +65,7 @@ use tcb::{Ctx, Event, Tcb};
 /// Emit one journey event (see the module documentation).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn journey(
+    host: &str,
     layer: &'static str,
     event: &'static str,
     id: PacketId,
@@ -73,12 +75,14 @@ pub(crate) fn journey(
     win: u32,
     len: usize,
 ) {
-    tracing::debug!(target: "journey", layer, event, id = id.0, ns = now.as_nanos(), seq, ack, win, len);
+    tracing::debug!(target: "journey", host, layer, event, packet = id.0, ns = now.as_nanos(), seq, ack, win, len);
 }
 
 /// Per-layer settings. The defaults follow the RFCs cited per field.
 #[derive(Debug, Clone)]
 pub struct TcpConfig {
+    /// Host name in journey events.
+    pub host: String,
     /// Seed of the ISN key, the timestamp offsets and the ephemeral ports.
     pub seed: u64,
     /// MSS we advertise: MTU 1500 less 40 (RFC 9293 3.7.1).
@@ -127,6 +131,7 @@ pub struct TcpConfig {
 impl Default for TcpConfig {
     fn default() -> TcpConfig {
         TcpConfig {
+            host: String::new(),
             seed: 0,
             mss: 1460,
             send_buffer: 512 * 1024,
@@ -811,7 +816,7 @@ impl TcpLayer {
         if n == 0 {
             return Err(SendError::WouldBlock);
         }
-        tracing::debug!(target: "journey", layer = "socket", event = "append", id = id.0, ns = now.as_nanos(), len = n);
+        tracing::debug!(target: "journey", host = %self.cfg.host, layer = "socket", event = "append", packet = id.0, ns = now.as_nanos(), len = n);
         Ok(n)
     }
 
@@ -834,6 +839,7 @@ impl TcpLayer {
         buf: &mut [u8],
     ) -> Result<(usize, Vec<PacketId>), RecvError> {
         self.last_now = now;
+        let host = self.cfg.host.clone();
         let s = self.get_mut(h).ok_or(RecvError::BadHandle)?;
         let Kind::Conn(t) = &mut s.kind else {
             return Err(RecvError::NotConnected);
@@ -841,7 +847,7 @@ impl TcpLayer {
         if !t.rx.is_empty() && !buf.is_empty() {
             let (n, ids) = t.recv(buf);
             for id in &ids {
-                tracing::debug!(target: "journey", layer = "socket", event = "app_read", id = id.0, ns = now.as_nanos(), len = n);
+                tracing::debug!(target: "journey", host = %host, layer = "socket", event = "app_read", packet = id.0, ns = now.as_nanos(), len = n);
             }
             return Ok((n, ids));
         }
@@ -1071,6 +1077,7 @@ impl TcpLayer {
             return;
         };
         journey(
+            &self.cfg.host,
             "tcp",
             "segment_received",
             id,

@@ -1022,7 +1022,7 @@ impl Tcb {
             }
         }
         // RFC 2018 / RFC 6675: the scoreboard.
-        if self.sack_ok {
+        if self.sack_ok && seg.sack_ranges[0].is_some() {
             for (l, r) in seg.sack_ranges.iter().flatten() {
                 if *r <= self.snd_una || *r > self.snd_max {
                     continue; // D-SACK or bogus (RFC 2883): ignored
@@ -1179,6 +1179,7 @@ impl Tcb {
             self.rcv_space_bytes += added;
             if added > 0 {
                 journey(
+                    &cfg.host,
                     "tcp",
                     "rx_queued",
                     id,
@@ -1347,6 +1348,7 @@ impl Tcb {
             self.unacked_segs = 0;
             if self.ack_cause != PacketId(0) {
                 journey(
+                    &cfg.host,
                     "tcp",
                     "ack_caused",
                     self.ack_cause,
@@ -1360,6 +1362,7 @@ impl Tcb {
             }
         }
         journey(
+            &cfg.host,
             "tcp",
             "segment_built",
             id,
@@ -1515,23 +1518,29 @@ impl Tcb {
         let sent_before = ctx.stats.segments_sent;
         let mut pipe = self.pipe();
         let mut force_one = std::mem::take(&mut self.force_rexmit);
+        // Scoreboard scan position: each dispatch walks it once.
+        let mut scan = 0usize;
         loop {
             let cwnd = self.cc.cwnd;
             // RFC 6675 5 NextSeg() rule 1: retransmit lost segments first.
             if let Some(i) = self
                 .sent
                 .iter()
+                .skip(scan)
                 .position(|s| s.lost && !s.retransmitted && !s.sacked)
+                .map(|p| p + scan)
             {
                 let l = self.sent[i].seq_len();
                 if pipe + l <= cwnd || force_one {
                     force_one = false;
                     self.retransmit(now, ctx, i);
                     pipe += l;
+                    scan = i + 1;
                     continue;
                 }
                 break;
             }
+            scan = self.sent.len();
             // Rule 2: new data.
             let sendable_state = self.state.can_send_data()
                 || (self.fin_queued
@@ -1637,6 +1646,7 @@ pub(crate) fn push_segment(
     meta.timestamp = now;
     meta.transport_header = Some(start);
     journey(
+        &ctx.cfg.host,
         "tcp",
         "segment_built",
         id,

@@ -2308,3 +2308,124 @@ fn cubic_is_selectable_and_reduces_by_beta() {
     let _ = recv!(h);
     assert_eq!(h.info().ssthresh, 7000, "RFC 9438 4.6: beta 0.7");
 }
+
+// ===================== Receive-buffer auto-tuning =====================
+
+#[test]
+fn receive_buffer_grows_when_the_window_limits_the_sender() {
+    let mut h = established_with(
+        TcpConfig {
+            recv_buffer: 8192,
+            recv_buffer_max: 65535,
+            ..test_config()
+        },
+        Seg::new(R_ISS).syn().mss(1460),
+    );
+    assert_eq!(h.info().recv_buffer, 8192);
+    // More than half the buffer within one RTT: the window was the limit.
+    send!(h, Seg::new(R_ISS + 1).ack(h.us()).data(&[0u8; 5000]));
+    let a = recv!(h, one);
+    assert_eq!(h.info().recv_buffer, 16384);
+    assert_eq!(a.win, 16384 - 5000);
+}
+
+#[test]
+fn receive_buffer_stays_when_the_sender_is_slow() {
+    let mut h = established_with(
+        TcpConfig {
+            recv_buffer: 8192,
+            recv_buffer_max: 65535,
+            ..test_config()
+        },
+        Seg::new(R_ISS).syn().mss(1460),
+    );
+    send!(h, Seg::new(R_ISS + 1).ack(h.us()).data(&[0u8; 1000]));
+    let _ = recv!(h);
+    assert_eq!(h.info().recv_buffer, 8192);
+}
+
+// ===================== Journey events =====================
+
+mod journey_capture {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+    use tracing::field::{Field, Visit};
+    use tracing::span;
+
+    pub type Events = Arc<Mutex<Vec<BTreeMap<String, String>>>>;
+
+    /// A subscriber that keeps the fields of every "journey" event.
+    pub struct Capture(pub Events);
+
+    struct Fields(BTreeMap<String, String>);
+
+    impl Visit for Fields {
+        fn record_debug(&mut self, f: &Field, v: &dyn std::fmt::Debug) {
+            self.0.insert(
+                f.name().to_string(),
+                format!("{v:?}").trim_matches('"').to_string(),
+            );
+        }
+    }
+
+    impl tracing::Subscriber for Capture {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
+            span::Id::from_u64(1)
+        }
+        fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+        fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+        fn event(&self, e: &tracing::Event<'_>) {
+            if e.metadata().target() == "journey" {
+                let mut f = Fields(BTreeMap::new());
+                e.record(&mut f);
+                self.0.lock().unwrap().push(f.0);
+            }
+        }
+        fn enter(&self, _: &span::Id) {}
+        fn exit(&self, _: &span::Id) {}
+    }
+}
+
+fn journey_events(f: impl FnOnce()) -> Vec<(String, String, String)> {
+    let events = journey_capture::Events::default();
+    tracing::subscriber::with_default(journey_capture::Capture(events.clone()), f);
+    let v = events.lock().unwrap();
+    v.iter()
+        .map(|e| (e["layer"].clone(), e["event"].clone(), e["packet"].clone()))
+        .collect()
+}
+
+#[test]
+fn journey_events_follow_a_write_and_a_read() {
+    let mut h = established_with(
+        TcpConfig {
+            host: "h1".into(),
+            ..test_config()
+        },
+        Seg::new(R_ISS).syn().mss(1460),
+    );
+    let s = h.s();
+    h.tcp.set_nodelay(s, true);
+    let ev = journey_events(|| {
+        h.tcp.send_with_id(s, h.now, b"out", PacketId(41)).unwrap();
+        let _ = h.output();
+        let b = Seg::new(R_ISS + 1).ack(h.us() + 3).data(b"in").to_bytes();
+        h.tcp.input_segment(h.now, R_IP, L_IP, &b, PacketId(77));
+        let _ = h.output();
+        let mut buf = [0u8; 8];
+        assert_eq!(h.tcp.recv(s, h.now, &mut buf), Ok(2));
+    });
+    let has = |layer: &str, event: &str, id: u64| {
+        ev.iter()
+            .any(|e| e.0 == layer && e.1 == event && e.2 == id.to_string())
+    };
+    assert!(has("socket", "append", 41), "{ev:?}");
+    assert!(has("tcp", "segment_built", 41), "{ev:?}");
+    assert!(has("tcp", "segment_received", 77), "{ev:?}");
+    assert!(has("tcp", "rx_queued", 77), "{ev:?}");
+    assert!(has("tcp", "ack_caused", 77), "{ev:?}");
+    assert!(has("socket", "app_read", 77), "{ev:?}");
+}
