@@ -1089,6 +1089,8 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
         self.irq_disable();
         self.update_stats();
         let res = hw_reset(&mut self.regs, &mut self.plat, self.cfg.reset_timeout);
+        // Frames the NIC reported done are transmitted, not dropped.
+        self.clean_tx();
         // Buffers are released after the reset attempt, when the NIC no
         // longer owns them.
         self.release_buffers();
