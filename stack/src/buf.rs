@@ -8,6 +8,17 @@
 //!   |  headroom   |    payload    |  tailroom   |
 //! ```
 
+//!
+//! Storage is shared copy-on-write: [`Clone`] is cheap (a reference count),
+//! so a retransmission queue can keep a clone of what it sent; the first
+//! write through a shared clone copies it. Storage comes from a per-thread
+//! pool of recycled allocations ([`pool_stats`]), so steady traffic does
+//! not allocate per packet: a buffer's allocation returns to the pool when
+//! its last clone is dropped.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use crate::time::Instant;
 
 /// Identifies one packet across layers and across the simulated wire, for
@@ -57,7 +68,7 @@ pub struct PacketMeta {
 /// A packet buffer. See the module documentation for the layout.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PacketBuf {
-    storage: Vec<u8>,
+    storage: Arc<Vec<u8>>,
     data: usize,
     tail: usize,
     meta: PacketMeta,
@@ -88,7 +99,7 @@ impl PacketBuf {
     /// `capacity` bytes of data after it.
     pub fn new(headroom: usize, capacity: usize) -> PacketBuf {
         PacketBuf {
-            storage: vec![0; headroom + capacity],
+            storage: Arc::new(pool_take(headroom + capacity)),
             data: headroom,
             tail: headroom,
             meta: PacketMeta::default(),
@@ -98,7 +109,7 @@ impl PacketBuf {
     /// A buffer holding a copy of `bytes`, with `headroom` in front.
     pub fn from_slice(headroom: usize, bytes: &[u8]) -> PacketBuf {
         let mut buf = PacketBuf::new(headroom, bytes.len());
-        buf.storage[headroom..].copy_from_slice(bytes);
+        Arc::make_mut(&mut buf.storage)[headroom..].copy_from_slice(bytes);
         buf.tail = headroom + bytes.len();
         buf
     }
@@ -119,7 +130,8 @@ impl PacketBuf {
         &self.storage[self.data..self.tail]
     }
     pub fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.storage[self.data..self.tail]
+        let (d, t) = (self.data, self.tail);
+        &mut Arc::make_mut(&mut self.storage)[d..t]
     }
     pub fn meta(&self) -> &PacketMeta {
         &self.meta
@@ -134,7 +146,8 @@ impl PacketBuf {
             return Err(BufError::NoHeadroom);
         }
         self.data -= n;
-        Ok(&mut self.storage[self.data..self.data + n])
+        let d = self.data;
+        Ok(&mut Arc::make_mut(&mut self.storage)[d..d + n])
     }
 
     /// Remove `n` bytes from the front (`skb_pull`).
@@ -153,7 +166,8 @@ impl PacketBuf {
         }
         let start = self.tail;
         self.tail += n;
-        Ok(&mut self.storage[start..self.tail])
+        let t = self.tail;
+        Ok(&mut Arc::make_mut(&mut self.storage)[start..t])
     }
 
     /// Cut the data to `len` bytes (`skb_trim`); longer lengths are a no-op.
@@ -174,5 +188,166 @@ impl PacketBuf {
     /// already pulled. Empty when `offset` is past the end of the data.
     pub fn bytes_from(&self, offset: usize) -> &[u8] {
         self.storage.get(offset..self.tail).unwrap_or(&[])
+    }
+}
+
+impl PacketBuf {
+    /// A copy of the data (not the headroom) into a fresh buffer with
+    /// `headroom` in front, keeping the metadata.
+    pub fn copy_with_headroom(&self, headroom: usize) -> PacketBuf {
+        let mut b = PacketBuf::from_slice(headroom, self.data());
+        b.meta = self.meta;
+        b
+    }
+
+    /// Whether another clone shares this buffer's storage (a write would
+    /// copy it first).
+    pub fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.storage) > 1
+    }
+}
+
+impl Drop for PacketBuf {
+    fn drop(&mut self) {
+        // The last owner gives the allocation back to the pool.
+        if let Some(v) = Arc::get_mut(&mut self.storage) {
+            pool_give(core::mem::take(v));
+        }
+    }
+}
+
+/// Allocations the pool keeps per size class.
+const POOL_DEPTH: usize = 512;
+/// Size classes: a standard frame with headroom, and a jumbo/reassembly one.
+const POOL_CLASSES: [usize; 2] = [2048, 16384];
+
+/// Counters of this thread's buffer pool.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Storage allocated fresh (pool empty or size beyond the classes).
+    pub allocated: u64,
+    /// Storage taken from the pool.
+    pub reused: u64,
+    /// Storage given back to the pool.
+    pub returned: u64,
+}
+
+#[derive(Default)]
+struct Pool {
+    free: [Vec<Vec<u8>>; 2],
+    stats: PoolStats,
+}
+
+thread_local! {
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
+}
+
+fn class_of(capacity: usize) -> Option<usize> {
+    POOL_CLASSES.iter().position(|c| capacity <= *c)
+}
+
+fn pool_take(len: usize) -> Vec<u8> {
+    POOL.with(|p| {
+        let mut p = p.borrow_mut();
+        if let Some(c) = class_of(len) {
+            if let Some(mut v) = p.free[c].pop() {
+                p.stats.reused += 1;
+                v.clear();
+                v.resize(len, 0);
+                return v;
+            }
+            p.stats.allocated += 1;
+            let mut v = Vec::with_capacity(POOL_CLASSES[c]);
+            v.resize(len, 0);
+            return v;
+        }
+        p.stats.allocated += 1;
+        vec![0; len]
+    })
+}
+
+fn pool_give(v: Vec<u8>) {
+    // Only allocations of a class's exact capacity come back, so each
+    // class holds interchangeable storage.
+    let Some(c) = POOL_CLASSES.iter().position(|c| v.capacity() == *c) else {
+        return;
+    };
+    // `try_with`: buffers dropped during thread teardown just free.
+    let _ = POOL.try_with(|p| {
+        if let Ok(mut p) = p.try_borrow_mut() {
+            if p.free[c].len() < POOL_DEPTH {
+                p.free[c].push(v);
+                p.stats.returned += 1;
+            }
+        }
+    });
+}
+
+/// This thread's pool counters.
+pub fn pool_stats() -> PoolStats {
+    POOL.with(|p| p.borrow().stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_pull_put_trim() {
+        let mut b = PacketBuf::new(8, 4);
+        b.put(4).unwrap().copy_from_slice(&[1, 2, 3, 4]);
+        b.push(2).unwrap().copy_from_slice(&[9, 9]);
+        assert_eq!(b.data(), &[9, 9, 1, 2, 3, 4]);
+        assert_eq!(b.headroom(), 6);
+        assert_eq!(b.push(7).unwrap_err(), BufError::NoHeadroom);
+        assert_eq!(b.put(1).unwrap_err(), BufError::NoTailroom);
+        b.pull(3).unwrap();
+        assert_eq!(b.data(), &[2, 3, 4]);
+        assert_eq!(b.bytes_from(6), &[9, 9, 1, 2, 3, 4]);
+        assert_eq!(b.bytes_from(100), &[] as &[u8]);
+        assert_eq!(b.pull(4).unwrap_err(), BufError::TooShort);
+        b.trim(1);
+        assert_eq!(b.data(), &[2]);
+    }
+
+    #[test]
+    fn clones_share_until_written() {
+        let mut a = PacketBuf::from_slice(4, &[1, 2, 3]);
+        a.meta_mut().id = PacketId(5);
+        let b = a.clone();
+        assert!(a.is_shared() && b.is_shared());
+        a.data_mut()[0] = 7;
+        assert!(!a.is_shared() && !b.is_shared());
+        assert_eq!(a.data(), &[7, 2, 3]);
+        assert_eq!(b.data(), &[1, 2, 3]);
+        assert_eq!(b.meta().id, PacketId(5));
+        let c = b.copy_with_headroom(20);
+        assert_eq!(
+            (c.headroom(), c.data(), c.meta().id),
+            (20, &[1u8, 2, 3][..], PacketId(5))
+        );
+    }
+
+    #[test]
+    fn storage_is_recycled() {
+        // Warm the pool, then steady churn allocates nothing new.
+        drop((0..4).map(|_| PacketBuf::new(64, 1500)).collect::<Vec<_>>());
+        let before = pool_stats();
+        for i in 0..1000u32 {
+            let mut b = PacketBuf::new(64, 1500);
+            b.put(4).unwrap().copy_from_slice(&i.to_be_bytes());
+            assert_eq!(b.data(), &i.to_be_bytes());
+            assert!(
+                b.bytes_from(0)[..64].iter().all(|x| *x == 0),
+                "recycled storage is zeroed"
+            );
+        }
+        let after = pool_stats();
+        assert_eq!(after.allocated, before.allocated);
+        assert_eq!(after.reused - before.reused, 1000);
+        // Beyond the classes: plain allocations, not kept.
+        drop(PacketBuf::new(0, 20_000));
+        assert_eq!(pool_stats().allocated, after.allocated + 1);
+        assert_eq!(pool_stats().returned, after.returned);
     }
 }

@@ -277,8 +277,7 @@ impl Device for SoftPort {
                 m.stats.lost += 1;
                 continue;
             }
-            let mut copy = PacketBuf::from_slice(0, frame.data());
-            *copy.meta_mut() = *frame.meta();
+            let mut copy = frame.copy_with_headroom(0);
             if m.rng.chance(cfg.corrupt_ppm) && !copy.is_empty() {
                 let bit = m.rng.below(copy.len() as u64 * 8);
                 copy.data_mut()[(bit / 8) as usize] ^= 1 << (bit % 8);
@@ -290,8 +289,7 @@ impl Device for SoftPort {
                 m.stats.reordered += 1;
             }
             if m.rng.chance(cfg.dup_ppm) {
-                let mut dup = PacketBuf::from_slice(0, copy.data());
-                *dup.meta_mut() = *copy.meta();
+                let dup = copy.copy_with_headroom(0);
                 m.stats.duplicated += 1;
                 m.enqueue(port, at, dup);
             }

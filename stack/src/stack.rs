@@ -394,6 +394,11 @@ impl<T: Ipv4Transport> Stack<T> {
         self.ifaces.iter().any(|i| i.has_addr(a))
     }
 
+    /// The limited broadcast or a directed broadcast of any of our subnets.
+    fn is_broadcast_addr(&self, a: Ipv4Addr) -> bool {
+        a.is_broadcast() || self.ifaces.iter().any(|i| i.is_subnet_broadcast(a))
+    }
+
     fn new_packet_id(&mut self) -> PacketId {
         let id = PacketId(self.config.packet_id_base.wrapping_add(self.next_packet_id));
         self.next_packet_id += 1;
@@ -933,8 +938,7 @@ impl<T: Ipv4Transport> Stack<T> {
             })
             .max();
         let Some((_, idx)) = best else {
-            let broadcast =
-                dst.is_broadcast() || self.ifaces.iter().any(|i| i.is_subnet_broadcast(dst));
+            let broadcast = self.is_broadcast_addr(dst);
             if !broadcast {
                 // RFC 1122 4.1.3.1: port unreachable.
                 let net = usize::from(pkt.meta().network_header.unwrap_or(0));
@@ -991,7 +995,7 @@ impl<T: Ipv4Transport> Stack<T> {
                 data,
             } => {
                 // RFC 1122 3.2.2.6 lets a host ignore broadcast echoes.
-                if dst.is_broadcast() || self.ifaces.iter().any(|i| i.is_subnet_broadcast(dst)) {
+                if self.is_broadcast_addr(dst) {
                     return Err(DropReason::IcmpBroadcastEcho);
                 }
                 let reply = Icmpv4Repr::EchoReply {
@@ -1281,10 +1285,8 @@ impl<T: Ipv4Transport> Stack<T> {
         };
         self.next_ident = self.next_ident.wrapping_add(1);
         let mut pkt = payload;
-        if pkt.headroom() < ipv4::HEADER_LEN + ethernet::HEADER_LEN {
-            let mut copy = PacketBuf::from_slice(LINK_IP_HEADROOM, pkt.data());
-            *copy.meta_mut() = *pkt.meta();
-            pkt = copy;
+        if pkt.headroom() < LINK_IP_HEADROOM {
+            pkt = pkt.copy_with_headroom(LINK_IP_HEADROOM);
         }
         let transport_off = pkt.data_offset();
         let hdr = pkt.push(ipv4::HEADER_LEN).map_err(|_| OutError::TooLarge)?;
@@ -1428,9 +1430,7 @@ impl<T: Ipv4Transport> Stack<T> {
             return Err(DropReason::Ipv4NoRoute);
         };
         if pkt.headroom() < ethernet::HEADER_LEN {
-            let mut copy = PacketBuf::from_slice(ethernet::HEADER_LEN, pkt.data());
-            *copy.meta_mut() = *pkt.meta();
-            pkt = copy;
+            pkt = pkt.copy_with_headroom(ethernet::HEADER_LEN);
         }
         let repr = EthernetRepr {
             src: ifc.mac,

@@ -456,3 +456,47 @@ fn pcap_tap_records_both_directions() {
     let s = a.stack.stats();
     assert_eq!(frames.len() as u64, s.tx_frames + s.rx_frames);
 }
+
+#[test]
+fn steady_udp_traffic_does_not_allocate_packet_storage() {
+    let (mut a, mut b) = lan(WireConfig::default());
+    let mut now = Instant::ZERO;
+    let peer = Ipv4Addr::new(10, 0, 1, 3);
+    let rx = b
+        .stack
+        .udp_bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 7))
+        .unwrap();
+    let tx = a
+        .stack
+        .udp_bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
+        .unwrap();
+    let payload = pattern(1000, 3);
+    let round = |a: &mut Host, b: &mut Host, now: &mut Instant| {
+        for _ in 0..8 {
+            a.stack
+                .udp_send_to(*now, tx, SocketAddrV4::new(peer, 7), &payload)
+                .unwrap();
+        }
+        let t = *now;
+        run_for(&mut [&mut *a, &mut *b], now, t + Duration::from_millis(1));
+        let mut n = 0;
+        while let Some(d) = b.stack.udp_recv_from(rx) {
+            assert_eq!(d.payload.data(), &payload[..]);
+            n += 1;
+        }
+        assert_eq!(n, 8);
+    };
+    for _ in 0..4 {
+        round(&mut a, &mut b, &mut now);
+    }
+    let before = stack::buf::pool_stats();
+    for _ in 0..100 {
+        round(&mut a, &mut b, &mut now);
+    }
+    let after = stack::buf::pool_stats();
+    assert_eq!(
+        after.allocated, before.allocated,
+        "packet storage allocated in steady state"
+    );
+    assert!(after.reused - before.reused >= 1600);
+}
