@@ -650,3 +650,78 @@ fn tshark_finds_no_bad_checksums() {
     assert_eq!(good, tcp_frames, "every TCP checksum verified good");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Simultaneous open (RFC 9293 3.5 figure 8) and simultaneous close over
+/// the lossy channel: both sides connect to each other at once.
+#[test]
+fn simultaneous_open_and_close_over_lossy_channel() {
+    for seed in 40..52u64 {
+        let mut layers = [
+            TcpLayer::new(layer_config(seed, seed)),
+            TcpLayer::new(layer_config(seed + 7, seed)),
+        ];
+        let ips = [A_IP, B_IP];
+        let mut ch = Channel {
+            rng: SplitMix64::new(seed),
+            imp: lossy(),
+            busy_until: [Instant::ZERO; 2],
+            queue: BTreeMap::new(),
+            seq: 0,
+            dropped_by_checksum: 0,
+            queue_drops: 0,
+        };
+        let mut now = Instant::from_millis(1);
+        let mut socks = Vec::new();
+        for i in 0..2 {
+            let t = &mut layers[i];
+            let s = t.socket();
+            t.bind(s, SocketAddrV4::new(ips[i], 7000)).unwrap();
+            t.connect(s, now, SocketAddrV4::new(ips[1 - i], 7000))
+                .unwrap();
+            socks.push(s);
+        }
+        let mut apps = [
+            App::new(pattern(seed, 50_000), 1000),
+            App::new(pattern(seed + 1, 30_000), 1500),
+        ];
+        let deadline = Instant::from_millis(600_000);
+        loop {
+            while let Some(p) = ch.pop_due(now) {
+                let i = usize::from(p.dst == B_IP);
+                layers[i].input_segment(now, p.src, p.dst, &p.bytes, p.id);
+            }
+            for i in 0..2 {
+                apps[i].pump(&mut layers[i], socks[i], now, seed);
+                layers[i].poll_timers(now);
+                while let Some(tx) = layers[i].next_segment(now) {
+                    ch.send(now, tx);
+                }
+            }
+            let closed = (0..2).all(|i| layers[i].state(socks[i]) == Some(State::Closed));
+            if closed && apps.iter().all(|a| a.eof) {
+                break;
+            }
+            let next = [
+                ch.next_arrival(),
+                layers[0].next_poll_at(),
+                layers[1].next_poll_at(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            match next {
+                Some(t) if t <= deadline => now = now.max(t),
+                _ => panic!(
+                    "seed {seed}: stuck: {:?} {:?}",
+                    layers[0].conn_info(socks[0]),
+                    layers[1].conn_info(socks[1])
+                ),
+            }
+        }
+        assert!(apps[1].received == pattern(seed, 50_000), "seed {seed}");
+        assert!(apps[0].received == pattern(seed + 1, 30_000), "seed {seed}");
+        for i in 0..2 {
+            assert_eq!(layers[i].error(socks[i]), None, "seed {seed}: side {i}");
+        }
+    }
+}

@@ -798,6 +798,37 @@ impl Tcb {
     ) -> Event {
         let cfg = ctx.cfg;
         let seg_len = seg.segment_len();
+        // Simultaneous open (RFC 9293 3.5 figure 8): the peer's SYN,ACK
+        // crosses ours and acknowledges our SYN. Its SYN is already
+        // acknowledged, so the sequence test and RFC 5961 4.2 would reject
+        // it; accept it as the completing ACK, as Linux does.
+        if self.state == State::SynReceived
+            && !self.passive
+            && seg.flags.syn
+            && !seg.flags.rst
+            && seg.seq_number + 1 == self.rcv_nxt
+            && seg.ack_number == Some(self.snd_nxt)
+        {
+            if !self.syn_retransmitted {
+                self.rtt_sample(now.saturating_since(self.syn_sent_at), cfg);
+            }
+            self.state = State::Established;
+            self.snd_una = self.snd_nxt;
+            self.retries = 0;
+            self.backoff = 0;
+            self.rto_deadline = None;
+            // RFC 7323 2.2: a SYN's window is not scaled.
+            self.snd_wnd = usize::from(seg.window_len);
+            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+            self.snd_wl1 = seg.seq_number;
+            self.snd_wl2 = self.snd_nxt;
+            self.last_rx = now;
+            self.arm_keepalive(cfg);
+            if self.fin_queued {
+                self.state = State::FinWait1;
+            }
+            return Event::Established;
+        }
         // RFC 7323 5.3 PAWS, before the sequence check.
         if self.ts_ok && !seg.flags.rst {
             if let Some((tsval, _)) = seg.timestamp {
@@ -1486,7 +1517,8 @@ impl Tcb {
                 return;
             }
             State::SynSent | State::SynReceived => {
-                if self.pending_syn || (self.state == State::SynReceived && self.ack_now) {
+                let ack_now = std::mem::take(&mut self.ack_now);
+                if self.pending_syn || (self.state == State::SynReceived && ack_now) {
                     self.pending_syn = false;
                     self.ack_now = false;
                     self.syn_sent_at = now;

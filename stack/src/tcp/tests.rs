@@ -800,8 +800,19 @@ fn simultaneous_open() {
     assert_eq!(sa.seq, syn.seq, "same ISS");
     assert_eq!(sa.ack, Some(R_ISS + 1));
     assert_eq!(h.state(), State::SynReceived);
+    // The peer's SYN,ACK (its answer to our SYN) completes the handshake.
     send!(h, Seg::new(R_ISS).syn().ack(syn.seq + 1).mss(1460));
-    // Our SYN-RECEIVED sees a SYN,ACK whose SYN is old: the ACK completes.
+    recv!(h, nothing);
+    assert_eq!(h.state(), State::Established);
+    h.write(b"go");
+    let d = recv!(h, one);
+    assert_eq!((d.seq, d.ack), (syn.seq + 1, Some(R_ISS + 1)));
+}
+
+#[test]
+fn simultaneous_open_completed_by_plain_ack() {
+    let (mut h, syn) = syn_sent();
+    send!(h, Seg::new(R_ISS).syn());
     let _ = recv!(h);
     send!(h, Seg::new(R_ISS + 1).ack(syn.seq + 1));
     assert_eq!(h.state(), State::Established);
