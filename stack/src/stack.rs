@@ -1201,15 +1201,17 @@ impl<T: Ipv4Transport> Stack<T> {
         let mut payload = out.payload;
         let id = self.ensure_id(&mut payload);
         let local_iface = self.ifaces.iter().position(|i| i.has_addr(out.dst));
+        // Our own address: the local route (Linux's `local` table) through
+        // the loopback queue.
         let route = match local_iface {
-            Some(i) => None.or(Some(Route {
-                dest: Ipv4Cidr::new(out.dst, 32).ok_or(OutError::NoRoute)?,
+            Some(i) => Ipv4Cidr::new(out.dst, 32).map(|dest| Route {
+                dest,
                 gateway: None,
                 iface: i,
                 kind: RouteKind::Connected,
                 metric: 0,
                 src: Some(out.dst),
-            })),
+            }),
             None => self.lookup(out.dst),
         };
         let Some(route) = route else {

@@ -500,3 +500,32 @@ fn steady_udp_traffic_does_not_allocate_packet_storage() {
     );
     assert!(after.reused - before.reused >= 1600);
 }
+
+#[test]
+fn ping_to_our_own_address_and_dumps() {
+    let (mut a, mut b) = lan(WireConfig::default());
+    let mut now = Instant::ZERO;
+    a.stack.set_promiscuous(a.iface(0), true);
+    a.stack.ping(now, A, 1, 16).unwrap();
+    run_for(&mut [&mut a, &mut b], &mut now, Instant::from_millis(1));
+    match a.stack.take_ping_event().unwrap() {
+        PingEvent::Reply { from, rtt, .. } => {
+            assert_eq!(from, A);
+            assert_eq!(rtt, Duration::ZERO, "loopback takes no wire time");
+        }
+        other => panic!("{other:?}"),
+    }
+    let addr = a.stack.dump_addr();
+    assert!(
+        addr.contains("1: eth0: <BROADCAST,MULTICAST,UP,PROMISC> mtu 1500 dev 0"),
+        "{addr}"
+    );
+    assert!(addr.contains("link/ether 02:00:00:00:00:01"), "{addr}");
+    assert!(
+        addr.contains("inet 10.0.1.2/24 brd 10.0.1.255 scope global eth0"),
+        "{addr}"
+    );
+    a.stack.set_promiscuous(a.iface(0), false);
+    assert!(!a.stack.dump_addr().contains("PROMISC"));
+    accounting_holds(&a);
+}
