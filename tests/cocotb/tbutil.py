@@ -7,6 +7,7 @@ inputs after it. Every wait is bounded in clock cycles.
 
 from __future__ import annotations
 
+import random
 import struct
 import zlib
 from collections import deque
@@ -182,3 +183,95 @@ class ByteStreamSource:
             self.sent += 1
             self.tvalid.value = 0
             self.tlast.value = 0
+
+
+@dataclass
+class TxReq:
+    """One frame for the TX DMA side: bytes, descriptor sideband, and the
+    byte count of each 64-bit beat (random 1..8 when left empty)."""
+
+    data: bytes
+    ifcs: int = 1
+    ic: int = 0
+    css: int = 0
+    cso: int = 0
+    abort: int = 0
+    chunks: list[int] = field(default_factory=list)
+
+
+class Axis64Source:
+    """64-bit AXI-Stream source in the TX DMA's shape (s_axis_* with tkeep
+    and tuser_ifcs/ic/css/cso/abort). Beats carry 1..8 bytes from lane 0 and
+    garbage above; sideband is meaningful on the first beat (abort on the
+    last) and random elsewhere. valid_prob < 1 inserts seeded idle clocks."""
+
+    def __init__(self, dut, rng: random.Random, valid_prob: float = 1.0):
+        self.dut = dut
+        self.rng = rng
+        self.valid_prob = valid_prob
+        self.queue: deque[TxReq] = deque()
+        self.busy = False
+        for name in ("tvalid", "tdata", "tkeep", "tlast", "tuser_ifcs", "tuser_ic",
+                     "tuser_css", "tuser_cso", "tuser_abort"):
+            getattr(dut, f"s_axis_{name}").value = 0
+
+    def start(self) -> None:
+        cocotb.start_soon(self._source())
+
+    def send(self, req: TxReq) -> None:
+        if not req.chunks:
+            left = len(req.data)
+            while left:
+                c = min(left, self.rng.randint(1, 8))
+                req.chunks.append(c)
+                left -= c
+        assert sum(req.chunks) == len(req.data) and all(1 <= c <= 8 for c in req.chunks)
+        self.queue.append(req)
+
+    async def _source(self):
+        dut = self.dut
+        while True:
+            if not self.queue:
+                self.busy = False
+                dut.s_axis_tvalid.value = 0
+                await RisingEdge(dut.clk)
+                continue
+            self.busy = True
+            req = self.queue.popleft()
+            pos = 0
+            for i, c in enumerate(req.chunks):
+                while self.rng.random() >= self.valid_prob:
+                    dut.s_axis_tvalid.value = 0
+                    await RisingEdge(dut.clk)
+                chunk = req.data[pos : pos + c]
+                dut.s_axis_tdata.value = int.from_bytes(chunk + bytes(8 - c), "little") | (
+                    # garbage in the lanes above tkeep
+                    int.from_bytes(bytes(self.rng.randrange(256) for _ in range(8 - c)), "little") << (8 * c)
+                )
+                dut.s_axis_tkeep.value = (1 << c) - 1
+                last = i == len(req.chunks) - 1
+                dut.s_axis_tlast.value = int(last)
+                # Sideband counts on the first beat only (abort on the last):
+                # other beats carry garbage to prove it.
+                if i == 0:
+                    dut.s_axis_tuser_ifcs.value = req.ifcs
+                    dut.s_axis_tuser_ic.value = req.ic
+                    dut.s_axis_tuser_css.value = req.css
+                    dut.s_axis_tuser_cso.value = req.cso
+                else:
+                    dut.s_axis_tuser_ifcs.value = self.rng.randrange(2)
+                    dut.s_axis_tuser_ic.value = self.rng.randrange(2)
+                    dut.s_axis_tuser_css.value = self.rng.randrange(256)
+                    dut.s_axis_tuser_cso.value = self.rng.randrange(256)
+                dut.s_axis_tuser_abort.value = req.abort if last else self.rng.randrange(2)
+                dut.s_axis_tvalid.value = 1
+                await RisingEdge(dut.clk)
+                for _ in range(100000):
+                    if int(dut.s_axis_tready.value):
+                        break
+                    await RisingEdge(dut.clk)
+                else:
+                    raise AssertionError("tready stuck low")
+                pos += c
+            dut.s_axis_tvalid.value = 0
+

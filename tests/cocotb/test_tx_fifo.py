@@ -5,28 +5,15 @@ back-pressure both sides, flush."""
 from __future__ import annotations
 
 import random
-from collections import deque
-from dataclasses import dataclass, field
 
 import cocotb
 from cocotb.triggers import RisingEdge
 
 from cocotb_run import RTL, run
-from tbutil import PulseCounter, csum16, start, wait_until
+from tbutil import Axis64Source, PulseCounter, TxReq, csum16, start, wait_until
 
 DEPTH = 2048
 FRAMES = 16
-
-
-@dataclass
-class TxReq:
-    data: bytes
-    ifcs: int = 1
-    ic: int = 0
-    css: int = 0
-    cso: int = 0
-    abort: int = 0
-    chunks: list[int] = field(default_factory=list)
 
 
 def expected(req: TxReq) -> bytes | None:
@@ -53,18 +40,8 @@ class TB:
         self.ready_prob = ready_prob
         self.valid_prob = valid_prob
         self.hold = False
-        self.queue: deque[TxReq] = deque()
+        self.src = Axis64Source(dut, self.rng, valid_prob)
         self.out: list[tuple[bytes, int]] = []
-        self.busy = False
-        dut.s_axis_tvalid.value = 0
-        dut.s_axis_tdata.value = 0
-        dut.s_axis_tkeep.value = 0
-        dut.s_axis_tlast.value = 0
-        dut.s_axis_tuser_ifcs.value = 0
-        dut.s_axis_tuser_ic.value = 0
-        dut.s_axis_tuser_css.value = 0
-        dut.s_axis_tuser_cso.value = 0
-        dut.s_axis_tuser_abort.value = 0
         dut.m_axis_tready.value = 0
         dut.flush.value = 0
         self.skips = PulseCounter(dut, dut.stat_tx_csum_skip)
@@ -72,65 +49,19 @@ class TB:
 
     async def start(self):
         await start(self.dut)
-        cocotb.start_soon(self._source())
+        self.src.start()
         cocotb.start_soon(self._sink())
 
     def send(self, req: TxReq) -> None:
-        if not req.chunks:
-            left = len(req.data)
-            while left:
-                c = min(left, self.rng.randint(1, 8))
-                req.chunks.append(c)
-                left -= c
-        assert sum(req.chunks) == len(req.data) and all(1 <= c <= 8 for c in req.chunks)
-        self.queue.append(req)
+        self.src.send(req)
 
-    async def _source(self):
-        dut = self.dut
-        while True:
-            if not self.queue:
-                self.busy = False
-                dut.s_axis_tvalid.value = 0
-                await RisingEdge(dut.clk)
-                continue
-            self.busy = True
-            req = self.queue.popleft()
-            pos = 0
-            for i, c in enumerate(req.chunks):
-                while self.rng.random() >= self.valid_prob:
-                    dut.s_axis_tvalid.value = 0
-                    await RisingEdge(dut.clk)
-                chunk = req.data[pos : pos + c]
-                dut.s_axis_tdata.value = int.from_bytes(chunk + bytes(8 - c), "little") | (
-                    # garbage in the lanes above tkeep
-                    int.from_bytes(bytes(self.rng.randrange(256) for _ in range(8 - c)), "little") << (8 * c)
-                )
-                dut.s_axis_tkeep.value = (1 << c) - 1
-                last = i == len(req.chunks) - 1
-                dut.s_axis_tlast.value = int(last)
-                # Sideband counts on the first beat only (abort on the last):
-                # other beats carry garbage to prove it.
-                if i == 0:
-                    dut.s_axis_tuser_ifcs.value = req.ifcs
-                    dut.s_axis_tuser_ic.value = req.ic
-                    dut.s_axis_tuser_css.value = req.css
-                    dut.s_axis_tuser_cso.value = req.cso
-                else:
-                    dut.s_axis_tuser_ifcs.value = self.rng.randrange(2)
-                    dut.s_axis_tuser_ic.value = self.rng.randrange(2)
-                    dut.s_axis_tuser_css.value = self.rng.randrange(256)
-                    dut.s_axis_tuser_cso.value = self.rng.randrange(256)
-                dut.s_axis_tuser_abort.value = req.abort if last else self.rng.randrange(2)
-                dut.s_axis_tvalid.value = 1
-                await RisingEdge(dut.clk)
-                for _ in range(100000):
-                    if int(dut.s_axis_tready.value):
-                        break
-                    await RisingEdge(dut.clk)
-                else:
-                    raise AssertionError("tready stuck low")
-                pos += c
-            dut.s_axis_tvalid.value = 0
+    @property
+    def queue(self):
+        return self.src.queue
+
+    @property
+    def busy(self):
+        return self.src.busy
 
     async def _sink(self):
         dut = self.dut
