@@ -2,4 +2,6 @@
 //! journey and the benchmarks call directly.
 #![deny(unsafe_code)]
 
+pub mod config;
+pub mod system;
 pub mod vcdtool;

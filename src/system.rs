@@ -1,0 +1,294 @@
+//! Whole systems: hosts (driver + stack + applications) on RTL NICs, and
+//! the world loop of `../shared/spec/ARCHITECTURE.md`.
+//!
+//! One thread runs everything. Host software runs to completion in zero
+//! simulated time, except its register accesses, which are bus transactions
+//! that tick the hardware (other NICs and wires keep running meanwhile).
+//! When no host has work, the hardware runs until an interrupt line rises
+//! or the next software timer is due; idle stretches are skipped when every
+//! NIC is quiescent (the hardware's fast-forward).
+
+use driver::nic::{Config as DriverConfig, Nic};
+use sim::hal::{SharedHardware, SimDma, SimPlatform, SimRegs};
+use sim::world::SimError;
+use stack::buf::{PacketBuf, PacketId};
+use stack::device::{Device, DeviceCaps, TxBusy};
+use stack::stack::Stack;
+use stack::time::{Duration, Instant};
+use stack::transport::Ipv4Transport;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// The driver on a simulated NIC.
+pub type SimNic = Nic<SimRegs, SimDma, SimPlatform>;
+
+/// How often the driver's watchdog runs (e1000 runs it every 2 s; our runs
+/// are short, so every millisecond of simulated time).
+pub const WATCHDOG_PERIOD: Duration = Duration::from_millis(1);
+
+/// Frames remembered per NIC for matching received frames to the packet
+/// ids that crossed the wire in simulation metadata.
+const ARRIVALS_KEPT: usize = 4096;
+
+/// One NIC of a host as its stack sees it: the driver, plus the bridge that
+/// carries packet ids between the driver and the wire agents (ids travel in
+/// simulation metadata, never in frames).
+pub struct HostNic {
+    pub nic: SimNic,
+    /// The NIC's index in the hardware.
+    pub hw_index: usize,
+    hw: SharedHardware,
+    arrivals: VecDeque<(PacketId, Vec<u8>)>,
+    next_watchdog: Instant,
+}
+
+impl HostNic {
+    pub fn new(nic: SimNic, hw: SharedHardware, hw_index: usize) -> HostNic {
+        HostNic {
+            nic,
+            hw_index,
+            hw,
+            arrivals: VecDeque::new(),
+            next_watchdog: Instant::ZERO,
+        }
+    }
+
+    /// The packet id of a received frame: the id the far side attached to
+    /// the first arrival at our pins with these bytes (FCS excluded).
+    fn match_arrival(&mut self, data: &[u8]) -> PacketId {
+        {
+            let mut hw = self.hw.borrow_mut();
+            for a in hw.take_rx_arrivals(self.hw_index) {
+                self.arrivals.push_back((a.id, a.data));
+            }
+        }
+        while self.arrivals.len() > ARRIVALS_KEPT {
+            self.arrivals.pop_front();
+        }
+        let pos = self.arrivals.iter().position(|(_, bytes)| {
+            bytes.len() >= data.len() && &bytes[..data.len()] == data
+        });
+        match pos {
+            Some(i) => {
+                // Frames before the match were dropped by the NIC (filter,
+                // errors) or by the driver: forget them.
+                let id = self.arrivals[i].0;
+                self.arrivals.drain(..=i);
+                id
+            }
+            None => PacketId(0),
+        }
+    }
+}
+
+impl Device for HostNic {
+    fn caps(&self) -> DeviceCaps {
+        self.nic.caps()
+    }
+
+    fn transmit(&mut self, now: Instant, frame: PacketBuf) -> Result<(), TxBusy> {
+        let id = frame.meta().id;
+        self.nic.transmit(now, frame)?;
+        // The frame reaches GMII only after descriptor fetch and data DMA,
+        // hundreds of cycles after the doorbell: tagging now is in time.
+        self.hw.borrow_mut().tag_tx(self.hw_index, id);
+        Ok(())
+    }
+
+    fn receive(&mut self, now: Instant) -> Option<PacketBuf> {
+        let mut pkt = self.nic.receive(now)?;
+        let id = self.match_arrival(pkt.data());
+        if id != PacketId(0) {
+            pkt.meta_mut().id = id;
+        }
+        Some(pkt)
+    }
+}
+
+/// A host: its NICs with their drivers, its stack.
+pub struct Host<T: Ipv4Transport> {
+    pub name: String,
+    pub nics: Vec<HostNic>,
+    pub stack: Stack<T>,
+}
+
+impl<T: Ipv4Transport> Host<T> {
+    /// Interrupts and NAPI polls of every NIC, watchdogs that are due, then
+    /// the stack (receive, timers, transmit). Returns whether anything
+    /// happened.
+    pub fn service(&mut self, now: Instant) -> bool {
+        let mut work = 0usize;
+        for n in &mut self.nics {
+            work += n.nic.service();
+            if now >= n.next_watchdog {
+                n.nic.watchdog();
+                n.next_watchdog = now + WATCHDOG_PERIOD;
+            }
+        }
+        let mut devs: Vec<&mut dyn Device> =
+            self.nics.iter_mut().map(|n| n as &mut dyn Device).collect();
+        let stack_work = self.stack.poll(now, &mut devs);
+        work > 0 || stack_work
+    }
+
+    /// When this host's software next has something to do without an
+    /// interrupt.
+    pub fn poll_at(&self) -> Option<Instant> {
+        let mut t = self.stack.poll_at();
+        for n in &self.nics {
+            if n.nic.napi_scheduled() || n.nic.rx_queued() > 0 {
+                return Some(Instant::ZERO);
+            }
+            t = Some(t.map_or(n.next_watchdog, |t| t.min(n.next_watchdog)));
+        }
+        t
+    }
+}
+
+/// Why a run stopped early.
+#[derive(Debug)]
+pub enum RunError {
+    /// The hardware reported a violation (protocol, sanitizer, wire, ...).
+    Sim(SimError),
+    /// The scenario did not finish before its time limit.
+    TimeLimit { limit: Instant, what: String },
+    /// The run was interrupted (Ctrl-C).
+    Interrupted,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Sim(e) => write!(f, "{e}"),
+            RunError::TimeLimit { limit, what } => {
+                write!(f, "{what} not finished within the time limit ({limit})")
+            }
+            RunError::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<SimError> for RunError {
+    fn from(e: SimError) -> Self {
+        RunError::Sim(e)
+    }
+}
+
+/// Hardware and the hosts on it.
+pub struct System<T: Ipv4Transport> {
+    pub hw: SharedHardware,
+    pub hosts: Vec<Host<T>>,
+}
+
+impl<T: Ipv4Transport> System<T> {
+    pub fn new(hw: SharedHardware) -> System<T> {
+        System {
+            hw,
+            hosts: Vec::new(),
+        }
+    }
+
+    pub fn now(&self) -> Instant {
+        self.hw.borrow().now()
+    }
+
+    pub fn cycle(&self) -> u64 {
+        self.hw.borrow().cycle()
+    }
+
+    /// Probe a driver on hardware NIC `hw_index` for a host.
+    pub fn probe(&self, hw_index: usize, cfg: DriverConfig) -> Result<HostNic, String> {
+        let (regs, dma, plat) = sim::hal::handles(&self.hw, hw_index);
+        let nic = Nic::probe(regs, dma, plat, cfg)
+            .map_err(|e| format!("probe of nic{hw_index}: {e}"))?;
+        sim::hal::check(&self.hw).map_err(|e| format!("probe of nic{hw_index}: {e}"))?;
+        Ok(HostNic::new(nic, self.hw.clone(), hw_index))
+    }
+
+    /// Run every host's software once; true if any did something.
+    pub fn service(&mut self) -> Result<bool, SimError> {
+        let mut any = false;
+        for i in 0..self.hosts.len() {
+            let now = self.now();
+            any |= self.hosts[i].service(now);
+            sim::hal::check(&self.hw)?;
+        }
+        Ok(any)
+    }
+
+    /// Run hardware until an interrupt line rises or `until`, whichever
+    /// comes first.
+    pub fn advance(&mut self, until: Instant) -> Result<(), SimError> {
+        let mut hw = self.hw.borrow_mut();
+        let now = hw.now();
+        if until <= now {
+            return Ok(());
+        }
+        let cycles = (until - now).as_nanos().div_ceil(sim::world::CLK_NS);
+        let nics: Vec<usize> = self
+            .hosts
+            .iter()
+            .flat_map(|h| h.nics.iter().map(|n| n.hw_index))
+            .collect();
+        match hw.run_until("software timer", cycles, |hw| {
+            nics.iter().any(|&n| hw.irq(n))
+        }) {
+            Ok(_) => Ok(()),
+            // The deadline itself: time for the software timer.
+            Err(SimError::Timeout { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The world loop: software when it has work, else hardware until the
+    /// next interrupt or timer; `step` (the scenario's applications) runs
+    /// after every round of software and says when the scenario is done.
+    pub fn run(
+        &mut self,
+        limit: Instant,
+        what: &str,
+        mut step: impl FnMut(&mut System<T>) -> Result<bool, RunError>,
+    ) -> Result<(), RunError> {
+        // Bounded slices keep the applications' pacing timers honest.
+        const SLICE: Duration = Duration::from_micros(100);
+        // Rounds in a row in which software said it had work due now; past
+        // this bound one cycle passes anyway, so a timer that keeps saying
+        // "now" cannot stop simulated time.
+        const MAX_SPINS: u32 = 256;
+        let mut spins = 0;
+        loop {
+            // Software first: until it settles (bounded: each round either
+            // makes progress or stops).
+            for _ in 0..64 {
+                if !self.service()? {
+                    break;
+                }
+            }
+            if step(self)? {
+                return Ok(());
+            }
+            let now = self.now();
+            if now >= limit {
+                return Err(RunError::TimeLimit {
+                    limit,
+                    what: what.to_string(),
+                });
+            }
+            let soft = self.hosts.iter().filter_map(|h| h.poll_at()).min();
+            let until = match soft {
+                Some(t) if t <= now && spins < MAX_SPINS => {
+                    spins += 1;
+                    continue;
+                }
+                Some(t) if t <= now => now + Duration::from_nanos(sim::world::CLK_NS),
+                Some(t) => t.min(now + SLICE),
+                None => now + SLICE,
+            }
+            .min(limit);
+            spins = 0;
+            self.advance(until)?;
+        }
+    }
+}
