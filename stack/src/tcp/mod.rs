@@ -922,28 +922,17 @@ impl TcpLayer {
                     children.extend(l.ready.drain(..));
                 }
                 Kind::Conn(t) => {
-                    t.orphan = true;
                     if t.unread() > 0 {
                         t.abort(now, &mut ctx);
                     } else {
                         t.shutdown_write();
-                        if t.state == State::FinWait2 {
-                            t.dirty = true;
-                        }
                     }
+                    t.set_orphan(now, ctx.cfg);
                 }
             }
         }
-        for &c in &children {
-            if let Some(Some(Socket {
-                kind: Kind::Conn(t),
-                ..
-            })) = sockets.get_mut(c)
-            {
-                t.abort(now, &mut ctx);
-            }
-        }
         for c in children {
+            self.abort_conn(c, now);
             self.free(c);
         }
         let is_conn = matches!(
@@ -968,6 +957,21 @@ impl TcpLayer {
         if self.get(h).is_none() {
             return Err(ShutdownError::BadHandle);
         }
+        if !matches!(
+            self.sockets.get(idx),
+            Some(Some(Socket {
+                kind: Kind::Conn(_),
+                ..
+            }))
+        ) {
+            return self.close(h, now);
+        }
+        self.abort_conn(idx, now);
+        self.free(idx);
+        Ok(())
+    }
+
+    fn abort_conn(&mut self, idx: usize, now: Instant) {
         let (mut ctx, sockets) = self.ctx_parts();
         if let Some(Some(Socket {
             kind: Kind::Conn(t),
@@ -976,8 +980,6 @@ impl TcpLayer {
         {
             t.abort(now, &mut ctx);
         }
-        self.free(idx);
-        Ok(())
     }
 
     /// poll()-style readiness.

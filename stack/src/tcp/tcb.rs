@@ -405,6 +405,17 @@ impl Tcb {
         self.dirty = true;
     }
 
+    /// The application closed the socket: the TCB finishes alone. An
+    /// orphan in FIN-WAIT-2 waits at most `fin_wait2_timeout` for the
+    /// peer's FIN.
+    pub fn set_orphan(&mut self, now: Instant, cfg: &TcpConfig) {
+        self.orphan = true;
+        self.dirty = true;
+        if self.state == State::FinWait2 && self.finwait2_deadline.is_none() {
+            self.finwait2_deadline = Some(now + cfg.fin_wait2_timeout);
+        }
+    }
+
     pub fn fin_queued(&self) -> bool {
         self.fin_queued
     }
@@ -734,20 +745,8 @@ impl Tcb {
         self.ack_cause = id;
         match seg.ack_number {
             Some(ack) => {
-                self.snd_una = ack;
-                if !self.syn_retransmitted {
-                    self.rtt_sample(now.saturating_since(self.syn_sent_at), cfg);
-                }
-                self.retries = 0;
-                self.backoff = 0;
-                self.rto_deadline = None;
-                self.state = State::Established;
-                self.snd_wnd = usize::from(seg.window_len);
-                self.max_snd_wnd = self.snd_wnd;
-                self.snd_wl1 = seg.seq_number;
-                self.snd_wl2 = ack;
+                self.establish(now, cfg, seg, ack);
                 self.ack_now = true;
-                self.arm_keepalive(cfg);
                 // Data or FIN carried on the SYN-ACK (sixth step onwards).
                 let mut rest = *seg;
                 rest.flags.syn = false;
@@ -766,6 +765,36 @@ impl Tcb {
                 Event::Nothing
             }
         }
+    }
+
+    /// Our SYN is acknowledged by `ack` (RFC 9293 3.10.7.3 and 3.10.7.4):
+    /// ESTABLISHED, or FIN-WAIT-1 when the application closed first.
+    fn establish(&mut self, now: Instant, cfg: &TcpConfig, seg: &TcpRepr<'_>, ack: SeqNumber) {
+        if self.syn_retransmitted {
+            // RFC 6298 5.7: after a SYN timeout, data starts with an RTO
+            // of at least 3 s.
+            self.rto = self.rto.max(Duration::from_secs(3)).min(cfg.rto_max);
+        } else {
+            // Karn: only a SYN sent once gives a sample.
+            self.rtt_sample(now.saturating_since(self.syn_sent_at), cfg);
+        }
+        self.state = if self.fin_queued {
+            State::FinWait1
+        } else {
+            State::Established
+        };
+        self.snd_una = ack;
+        self.retries = 0;
+        self.backoff = 0;
+        self.rto_deadline = None;
+        // RFC 7323 2.2: the window of a SYN segment is never scaled.
+        let shift = if seg.flags.syn { 0 } else { self.snd_wscale };
+        self.snd_wnd = usize::from(seg.window_len) << shift;
+        self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+        self.snd_wl1 = seg.seq_number;
+        self.snd_wl2 = ack;
+        self.last_rx = now;
+        self.arm_keepalive(cfg);
     }
 
     /// The receive window used in the acceptability test: RCV.WND.
@@ -809,24 +838,7 @@ impl Tcb {
             && seg.seq_number + 1 == self.rcv_nxt
             && seg.ack_number == Some(self.snd_nxt)
         {
-            if !self.syn_retransmitted {
-                self.rtt_sample(now.saturating_since(self.syn_sent_at), cfg);
-            }
-            self.state = State::Established;
-            self.snd_una = self.snd_nxt;
-            self.retries = 0;
-            self.backoff = 0;
-            self.rto_deadline = None;
-            // RFC 7323 2.2: a SYN's window is not scaled.
-            self.snd_wnd = usize::from(seg.window_len);
-            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
-            self.snd_wl1 = seg.seq_number;
-            self.snd_wl2 = self.snd_nxt;
-            self.last_rx = now;
-            self.arm_keepalive(cfg);
-            if self.fin_queued {
-                self.state = State::FinWait1;
-            }
+            self.establish(now, cfg, seg, self.snd_nxt);
             return Event::Established;
         }
         // RFC 7323 5.3 PAWS, before the sequence check.
@@ -921,23 +933,8 @@ impl Tcb {
                 ctx.stats.accept_overflows += 1;
                 return Event::Nothing;
             }
-            if !self.syn_retransmitted {
-                self.rtt_sample(now.saturating_since(self.syn_sent_at), cfg);
-            }
-            self.state = State::Established;
-            self.snd_una = ack;
-            self.retries = 0;
-            self.rto_deadline = None;
-            self.snd_wnd = usize::from(seg.window_len) << self.snd_wscale;
-            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
-            self.snd_wl1 = seg.seq_number;
-            self.snd_wl2 = ack;
-            self.arm_keepalive(cfg);
+            self.establish(now, cfg, seg, ack);
             event = Event::Established;
-            if self.fin_queued {
-                // close() before accept completion: FIN-WAIT-1 resumes.
-                self.state = State::FinWait1;
-            }
         }
         // RFC 5961 5.2: ACK outside [SND.UNA - MAX.SND.WND, SND.MAX] is
         // challenged (and a future ACK dropped, RFC 9293).

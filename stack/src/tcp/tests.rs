@@ -2440,3 +2440,42 @@ fn journey_events_follow_a_write_and_a_read() {
     assert!(has("tcp", "ack_caused", 77), "{ev:?}");
     assert!(has("socket", "app_read", 77), "{ev:?}");
 }
+
+#[test]
+fn rto_is_3s_after_a_syn_timeout() {
+    let (mut h, syn) = syn_sent();
+    h.advance(Duration::from_secs(1));
+    assert!(recv!(h, one).syn);
+    send!(h, Seg::new(R_ISS).syn().ack(syn.seq + 1));
+    let _ = recv!(h);
+    assert_eq!(h.info().rto, Duration::from_secs(3), "RFC 6298 5.7");
+    assert_eq!(
+        h.info().srtt,
+        None,
+        "Karn: no sample from a retransmitted SYN"
+    );
+}
+
+#[test]
+fn close_in_fin_wait_2_starts_the_orphan_timeout() {
+    let mut h = fin_wait_2();
+    let s = h.s();
+    h.tcp.close(s, h.now).unwrap();
+    h.advance(Duration::from_secs(59));
+    recv!(h, nothing);
+    send!(h, Seg::new(R_ISS + 1).ack(h.us() + 1));
+    h.advance(Duration::from_secs(1));
+    recv!(h, nothing);
+    // Freed: the 4-tuple meets CLOSED now.
+    send!(h, Seg::new(R_ISS + 1).ack(h.us() + 1));
+    assert!(recv!(h, one).rst);
+}
+
+#[test]
+fn abort_on_listener_resets_pending_children() {
+    let (mut h, _) = syn_received();
+    let l = h.listener.unwrap();
+    h.tcp.abort(l, h.now).unwrap();
+    assert!(recv!(h, one).rst);
+    assert!(h.tcp.state(l).is_none());
+}
