@@ -28,6 +28,9 @@ pub struct NeighborConfig {
     pub max_entries: usize,
     /// Packets held per unresolved neighbour (Linux `unres_qlen`).
     pub max_pending: usize,
+    /// Bytes held per unresolved neighbour (Linux `unres_qlen_bytes`): a
+    /// large datagram's fragments all wait for the same resolution.
+    pub max_pending_bytes: usize,
     pub retry_interval: Duration,
     /// Requests sent before an incomplete entry fails (RFC 1122 2.3.2.1
     /// asks for a limit on the rate of requests per destination).
@@ -41,7 +44,8 @@ impl Default for NeighborConfig {
     fn default() -> NeighborConfig {
         NeighborConfig {
             max_entries: 256,
-            max_pending: 16,
+            max_pending: 256,
+            max_pending_bytes: 212_992,
             retry_interval: Duration::from_secs(1),
             max_retries: 3,
             reachable_time: Duration::from_secs(30),
@@ -82,6 +86,7 @@ struct Entry {
     probes: u8,
     next_retry: Instant,
     pending: VecDeque<PacketBuf>,
+    pending_bytes: usize,
 }
 
 /// One row of `ip neigh`.
@@ -180,9 +185,12 @@ impl NeighborTable {
                     (Resolve::Dropped(DropReason::NeighborFailed), Some(pkt))
                 }
                 _ => {
-                    if e.pending.len() >= cfg.max_pending {
+                    if e.pending.len() >= cfg.max_pending
+                        || e.pending_bytes + pkt.len() > cfg.max_pending_bytes
+                    {
                         return (Resolve::Dropped(DropReason::NeighborQueueFull), Some(pkt));
                     }
+                    e.pending_bytes += pkt.len();
                     e.pending.push_back(pkt);
                     (Resolve::Queued { request: false }, None)
                 }
@@ -191,9 +199,10 @@ impl NeighborTable {
         if self.entries.len() >= cfg.max_entries && !self.evict_one() {
             return (Resolve::Dropped(DropReason::NeighborTableFull), Some(pkt));
         }
-        if cfg.max_pending == 0 {
+        if cfg.max_pending == 0 || pkt.len() > cfg.max_pending_bytes {
             return (Resolve::Dropped(DropReason::NeighborQueueFull), Some(pkt));
         }
+        let pending_bytes = pkt.len();
         let mut pending = VecDeque::new();
         pending.push_back(pkt);
         self.entries.insert(
@@ -206,6 +215,7 @@ impl NeighborTable {
                 probes: 1,
                 next_retry: now + cfg.retry_interval,
                 pending,
+                pending_bytes,
             },
         );
         (Resolve::Queued { request: true }, None)
@@ -246,6 +256,7 @@ impl NeighborTable {
             e.updated = now;
             e.probes = 0;
             e.next_retry = now;
+            e.pending_bytes = 0;
             return e.pending.drain(..).collect();
         }
         if create && (self.entries.len() < self.config.max_entries || self.evict_one()) {
@@ -259,6 +270,7 @@ impl NeighborTable {
                     probes: 0,
                     next_retry: now,
                     pending: VecDeque::new(),
+                    pending_bytes: 0,
                 },
             );
         }
@@ -293,6 +305,7 @@ impl NeighborTable {
                     if e.probes >= cfg.max_retries {
                         e.state = NeighborState::Failed;
                         e.updated = now;
+                        e.pending_bytes = 0;
                         work.failed.extend(e.pending.drain(..));
                     } else {
                         e.probes += 1;
@@ -411,6 +424,23 @@ mod tests {
                 probe: false
             }
         ));
+    }
+
+    #[test]
+    fn pending_queue_is_bounded_in_bytes_too() {
+        let mut t = NeighborTable::new(NeighborConfig {
+            max_pending_bytes: 5,
+            ..NeighborConfig::default()
+        });
+        let t0 = Instant::ZERO;
+        assert!(matches!(
+            t.resolve(t0, 0, IP, pkt()).0,
+            Resolve::Queued { request: true }
+        ));
+        let (r, back) = t.resolve(t0, 0, IP, pkt());
+        assert!(matches!(r, Resolve::Dropped(DropReason::NeighborQueueFull)));
+        assert_eq!(back.unwrap().len(), 3);
+        assert_eq!(t.confirm(t0, 0, IP, MAC, false).len(), 1);
     }
 
     #[test]
