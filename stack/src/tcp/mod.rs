@@ -1275,25 +1275,29 @@ impl TcpLayer {
             .min()
     }
 
-    /// Lower the MSS of connections to `dst` after an ICMP fragmentation
-    /// needed (RFC 1191 6.2).
-    fn path_mtu(&mut self, quoted: &[u8], mtu: u16) {
-        if quoted.len() < 24 {
-            return;
-        }
-        let ihl = usize::from(quoted[0] & 0x0f) * 4;
-        if quoted.len() < ihl + 4 {
-            return;
+    /// The connection an ICMP error quotes (RFC 792: the IPv4 header and
+    /// the first 8 bytes of our segment), and the quoted sequence number.
+    fn quoted_conn(&self, quoted: &[u8]) -> Option<(usize, SeqNumber)> {
+        let ihl = usize::from(*quoted.first()? & 0x0f) * 4;
+        if ihl < 20 || quoted.len() < ihl + 8 {
+            return None;
         }
         let src = Ipv4Addr::new(quoted[12], quoted[13], quoted[14], quoted[15]);
         let dst = Ipv4Addr::new(quoted[16], quoted[17], quoted[18], quoted[19]);
-        let sport = u16::from_be_bytes([quoted[ihl], quoted[ihl + 1]]);
-        let dport = u16::from_be_bytes([quoted[ihl + 2], quoted[ihl + 3]]);
+        let tcp = &quoted[ihl..];
         let q = Quad {
-            local: SocketAddrV4::new(src, sport),
-            remote: SocketAddrV4::new(dst, dport),
+            local: SocketAddrV4::new(src, u16::from_be_bytes([tcp[0], tcp[1]])),
+            remote: SocketAddrV4::new(dst, u16::from_be_bytes([tcp[2], tcp[3]])),
         };
-        let Some(&idx) = self.conns.get(&q) else {
+        let seq = SeqNumber(u32::from_be_bytes([tcp[4], tcp[5], tcp[6], tcp[7]]));
+        self.conns.get(&q).map(|&idx| (idx, seq))
+    }
+
+    /// An ICMP error about one of our segments (RFC 1122 4.2.3.9, RFC 1191,
+    /// RFC 5927).
+    pub fn handle_icmp_error(&mut self, now: Instant, error: TransportIcmpError, quoted: &[u8]) {
+        self.last_now = now;
+        let Some((idx, seq)) = self.quoted_conn(quoted) else {
             return;
         };
         if let Some(Some(Socket {
@@ -1301,13 +1305,9 @@ impl TcpLayer {
             ..
         })) = self.sockets.get_mut(idx)
         {
-            let mss = usize::from(mtu).saturating_sub(40 + 12).max(256);
-            if mss < t.eff_mss {
-                t.eff_mss = mss;
-                t.cc.set_mss(mss);
-                t.dirty = true;
-            }
+            t.icmp_error(error, seq);
         }
+        self.reap(idx);
     }
 }
 
@@ -1352,9 +1352,7 @@ impl Ipv4Transport for TcpLayer {
         self.next_segment(now)
     }
 
-    fn icmp_error(&mut self, _now: Instant, error: TransportIcmpError, quoted: &[u8]) {
-        if let TransportIcmpError::FragNeeded { mtu } = error {
-            self.path_mtu(quoted, mtu);
-        }
+    fn icmp_error(&mut self, now: Instant, error: TransportIcmpError, quoted: &[u8]) {
+        self.handle_icmp_error(now, error, quoted);
     }
 }

@@ -405,6 +405,57 @@ impl Tcb {
         self.dirty = true;
     }
 
+    /// An ICMP error quoting our segment with sequence number `seq`.
+    pub fn icmp_error(&mut self, error: crate::transport::TransportIcmpError, seq: SeqNumber) {
+        use crate::transport::TransportIcmpError as E;
+        // RFC 5927 4.1: act only if the quoted segment may be in flight.
+        let in_flight = seq >= self.snd_una && seq < self.snd_max;
+        if !in_flight && !(self.state == State::SynSent && seq == self.iss) {
+            return;
+        }
+        match error {
+            E::FragNeeded { mtu } => {
+                // RFC 1191 6.2 (and RFC 9293 3.7.1): a smaller MSS, and the
+                // too large segments in flight were dropped: send them
+                // again in pieces that fit.
+                let opts = if self.ts_ok { 12 } else { 0 };
+                let mss = usize::from(mtu).saturating_sub(40 + opts).max(64);
+                if mss >= self.eff_mss {
+                    return;
+                }
+                self.eff_mss = mss;
+                self.cc.set_mss(mss);
+                let old = std::mem::take(&mut self.sent);
+                for seg in old {
+                    if seg.len <= mss {
+                        self.sent.push_back(seg);
+                        continue;
+                    }
+                    let mut off = 0;
+                    while off < seg.len {
+                        let n = (seg.len - off).min(mss);
+                        self.sent.push_back(SentSeg {
+                            seq: seg.seq + off,
+                            len: n,
+                            fin: seg.fin && off + n == seg.len,
+                            lost: !seg.sacked,
+                            retransmitted: false,
+                            ..seg.clone()
+                        });
+                        off += n;
+                    }
+                }
+                self.force_rexmit = true;
+                self.dirty = true;
+            }
+            // RFC 1122 4.2.3.9: protocol and port unreachable are hard
+            // errors; Linux, like us, only aborts a connection attempt.
+            E::Unreachable(2 | 3) if self.state == State::SynSent => self.fail(ConnError::Refused),
+            // Soft errors: the retransmission timer decides.
+            E::Unreachable(_) | E::TimeExceeded => {}
+        }
+    }
+
     /// The application closed the socket: the TCB finishes alone. An
     /// orphan in FIN-WAIT-2 waits at most `fin_wait2_timeout` for the
     /// peer's FIN.

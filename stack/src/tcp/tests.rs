@@ -2479,3 +2479,67 @@ fn abort_on_listener_resets_pending_children() {
     assert!(recv!(h, one).rst);
     assert!(h.tcp.state(l).is_none());
 }
+
+// ===================== ICMP errors (RFC 1122 4.2.3.9, RFC 1191) ===========
+
+/// What an ICMP error quotes: our IPv4 header and the first 8 bytes of
+/// the segment (RFC 792).
+fn quote(sport: u16, dport: u16, seq: u32) -> Vec<u8> {
+    let mut q = vec![0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0];
+    q.extend_from_slice(&L_IP.octets());
+    q.extend_from_slice(&R_IP.octets());
+    q.extend_from_slice(&sport.to_be_bytes());
+    q.extend_from_slice(&dport.to_be_bytes());
+    q.extend_from_slice(&seq.to_be_bytes());
+    q
+}
+
+#[test]
+fn frag_needed_lowers_mss_and_resends_in_pieces() {
+    use crate::transport::TransportIcmpError;
+    let mut h = established();
+    h.write(&[0u8; 1460]);
+    let d = recv!(h, one);
+    assert_eq!(d.data.len(), 1460);
+    let q = quote(L_PORT, R_PORT, d.seq);
+    h.tcp
+        .handle_icmp_error(h.now, TransportIcmpError::FragNeeded { mtu: 1000 }, &q);
+    let v = recv!(h);
+    let lens: Vec<usize> = v.iter().map(|s| s.data.len()).collect();
+    assert_eq!(lens[0], 960, "RFC 1191: MTU 1000 less 40");
+    assert_eq!(v[0].seq, d.seq);
+    assert_eq!(h.info().eff_mss, 960);
+}
+
+#[test]
+fn icmp_error_with_sequence_out_of_flight_is_ignored() {
+    use crate::transport::TransportIcmpError;
+    let mut h = established();
+    h.write(&[0u8; 100]);
+    let _ = recv!(h);
+    let q = quote(L_PORT, R_PORT, h.us().wrapping_add(50_000));
+    h.tcp
+        .handle_icmp_error(h.now, TransportIcmpError::FragNeeded { mtu: 600 }, &q);
+    assert_eq!(h.info().eff_mss, 1460, "RFC 5927 4.1");
+}
+
+#[test]
+fn port_unreachable_refuses_a_connection_attempt() {
+    use crate::transport::TransportIcmpError;
+    let (mut h, syn) = syn_sent();
+    let q = quote(L_PORT, R_PORT, syn.seq);
+    h.tcp
+        .handle_icmp_error(h.now, TransportIcmpError::Unreachable(3), &q);
+    assert_eq!(h.state(), State::Closed);
+    assert_eq!(h.tcp.error(h.s()), Some(ConnError::Refused));
+}
+
+#[test]
+fn host_unreachable_is_a_soft_error() {
+    use crate::transport::TransportIcmpError;
+    let (mut h, syn) = syn_sent();
+    let q = quote(L_PORT, R_PORT, syn.seq);
+    h.tcp
+        .handle_icmp_error(h.now, TransportIcmpError::Unreachable(1), &q);
+    assert_eq!(h.state(), State::SynSent);
+}
