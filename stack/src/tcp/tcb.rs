@@ -410,7 +410,8 @@ impl Tcb {
         use crate::transport::TransportIcmpError as E;
         // RFC 5927 4.1: act only if the quoted segment may be in flight.
         let in_flight = seq >= self.snd_una && seq < self.snd_max;
-        if !in_flight && !(self.state == State::SynSent && seq == self.iss) {
+        let our_syn = self.state == State::SynSent && seq == self.iss;
+        if !(in_flight || our_syn) {
             return;
         }
         match error {
