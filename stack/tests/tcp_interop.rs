@@ -152,7 +152,7 @@ fn skip(reason: &str) {
 }
 
 /// Set everything up; `Err` is a reason to skip.
-fn setup() -> Result<(World, Netns), String> {
+fn setup(tag: char) -> Result<(World, Netns), String> {
     let uid = Command::new("id")
         .arg("-u")
         .output()
@@ -166,13 +166,15 @@ fn setup() -> Result<(World, Netns), String> {
     run(&["python3", "-c", "pass"]).map_err(|e| format!("python3 unavailable ({e})"))?;
     let pid = std::process::id();
     let ns = Netns {
-        name: format!("nicsim-tcp-{pid}"),
+        name: format!("nicsim-tcp-{pid}-{tag}"),
     };
     run(&["ip", "netns", "add", &ns.name])
         .map_err(|e| format!("cannot create a namespace ({e})"))?;
-    let iface =
-        tun_tap::Iface::without_packet_info(&format!("nst{}", pid % 100_000), tun_tap::Mode::Tap)
-            .map_err(|e| format!("cannot create a TAP device ({e})"))?;
+    let iface = tun_tap::Iface::without_packet_info(
+        &format!("nst{}{tag}", pid % 100_000),
+        tun_tap::Mode::Tap,
+    )
+    .map_err(|e| format!("cannot create a TAP device ({e})"))?;
     iface
         .set_non_blocking()
         .map_err(|e| format!("non-blocking TAP: {e}"))?;
@@ -419,23 +421,31 @@ fn kernel_pings_us(w: &mut World, ns: &Netns) {
     assert!(out.contains("3 received"), "{out}");
 }
 
-#[test]
-fn linux_kernel_interop() {
-    let (mut w, ns) = match setup() {
+fn with_world(tag: char, f: impl FnOnce(&mut World, &Netns, &std::path::Path)) {
+    let (mut w, ns) = match setup(tag) {
         Ok(x) => x,
         Err(reason) => return skip(&reason),
     };
-    if Command::new("ip")
-        .args(["netns", "exec", &ns.name, "ping", "-V"])
-        .output()
-        .is_err()
-    {
-        return skip("ping not installed");
-    }
-    let dir = std::env::temp_dir().join(format!("nicsim-tcp-interop-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("nicsim-tcp-interop-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    kernel_pings_us(&mut w, &ns);
-    kernel_client_to_our_server(&mut w, &ns, &dir);
-    our_client_to_kernel_server(&mut w, &ns, &dir);
+    f(&mut w, &ns, &dir);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn kernel_pings_our_stack() {
+    if Command::new("ping").arg("-V").output().is_err() {
+        return skip("ping not installed (Debian package iputils-ping)");
+    }
+    with_world('p', |w, ns, _| kernel_pings_us(w, ns));
+}
+
+#[test]
+fn kernel_client_sends_10_mib_to_our_server() {
+    with_world('c', kernel_client_to_our_server);
+}
+
+#[test]
+fn our_client_sends_10_mib_to_kernel_server() {
+    with_world('s', our_client_to_kernel_server);
 }
