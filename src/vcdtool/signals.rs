@@ -146,6 +146,11 @@ fn scope_matches(scope: &str, filter: &str) -> bool {
     s.windows(f.len()).any(|w| w == f.as_slice())
 }
 
+/// A simulator's pseudo-scope such as Verilator's `$rootio`.
+fn is_pseudo(scope: &str) -> bool {
+    segments(scope).last().is_some_and(|s| s.starts_with('$'))
+}
+
 fn is_ancestor(a: &str, b: &str) -> bool {
     let sa = segments(a);
     let sb = segments(b);
@@ -185,6 +190,11 @@ pub(crate) fn resolve(
         if has_all {
             candidates.push(scope);
         }
+    }
+    // Verilator (5.x under cocotb) mirrors the top module's ports in a
+    // pseudo-scope `$rootio` beside the module: the module itself wins.
+    if candidates.iter().any(|c| !is_pseudo(c)) {
+        candidates.retain(|c| !is_pseudo(c));
     }
     if candidates.is_empty() {
         return Ok(None);
