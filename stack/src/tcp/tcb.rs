@@ -1402,7 +1402,11 @@ impl Tcb {
                 let fit = room.saturating_sub(4) / 8;
                 let max = fit.min(if self.ts_ok { 3 } else { 4 });
                 for (slot, (l, h)) in r.sack_ranges.iter_mut().zip(self.rx.sack_blocks(max)) {
-                    *slot = Some((base + (l - nxt) as usize, base + (h - nxt) as usize));
+                    let (l, h) = (
+                        l.saturating_sub(nxt) as usize,
+                        h.saturating_sub(nxt) as usize,
+                    );
+                    *slot = Some((base + l, base + h));
                 }
             }
         }

@@ -2543,3 +2543,66 @@ fn host_unreachable_is_a_soft_error() {
         .handle_icmp_error(h.now, TransportIcmpError::Unreachable(1), &q);
     assert_eq!(h.state(), State::SynSent);
 }
+
+// ===================== Robustness =====================
+
+/// Random segments near the windows, in every state the harness reaches:
+/// nothing panics, and the connection's invariants hold.
+#[test]
+fn random_segments_never_break_invariants() {
+    use crate::softwire::SplitMix64;
+    for seed in 0..40u64 {
+        let mut rng = SplitMix64::new(seed);
+        let mut h = match seed % 4 {
+            0 => established(),
+            1 => fin_wait_1(),
+            2 => close_wait(),
+            _ => established_with(
+                TcpConfig {
+                    timestamps: true,
+                    window_scaling: true,
+                    ..test_config()
+                },
+                Seg::new(R_ISS).syn().mss(1000).ws(3).sack_perm().ts(10, 0),
+            ),
+        };
+        let s = h.s();
+        let _ = h.tcp.send(s, h.now, &[5u8; 3000]);
+        for _ in 0..400 {
+            let us = h.us();
+            let near = |rng: &mut SplitMix64, base: u32| {
+                base.wrapping_add(rng.below(20_000) as u32)
+                    .wrapping_sub(10_000)
+            };
+            let mut seg = Seg::new(near(&mut rng, R_ISS + 1)).win(rng.below(65536) as u16);
+            if rng.chance(900_000) {
+                seg = seg.ack(near(&mut rng, us));
+            }
+            seg.syn = rng.chance(50_000);
+            seg.fin = rng.chance(50_000);
+            seg.rst = rng.chance(30_000);
+            if rng.chance(500_000) {
+                seg.data = vec![1u8; rng.below(1500) as usize];
+            }
+            if rng.chance(300_000) {
+                let l = near(&mut rng, us);
+                seg.sack = vec![(l, l.wrapping_add(rng.below(5000) as u32))];
+            }
+            if rng.chance(300_000) {
+                seg.ts = Some((rng.next_u64() as u32, rng.next_u64() as u32));
+            }
+            send!(h, seg);
+            h.advance(Duration::from_millis(rng.below(300)));
+            for out in recv!(h) {
+                assert!(out.data.len() <= 1460, "seed {seed}: segment over the MSS");
+            }
+            if let Some(i) = h.tcp.conn_info(s) {
+                assert!(i.snd_una <= i.snd_nxt, "seed {seed}: {i:?}");
+                assert!(i.cwnd >= 1, "seed {seed}");
+            }
+            let _ = h.tcp.recv(s, h.now, &mut [0u8; 4096]);
+        }
+        // The segments were processed, not dropped before TCP.
+        assert!(h.tcp.stats().segments_received >= 400, "seed {seed}");
+    }
+}
