@@ -1107,8 +1107,24 @@ impl TcpLayer {
             remote: SocketAddrV4::new(src, seg.src_port),
         };
         if let Some(&idx) = self.conns.get(&q) {
-            self.input_conn(now, idx, &seg, id);
-            return;
+            let reopen = matches!(
+                self.sockets.get(idx),
+                Some(Some(Socket { kind: Kind::Conn(t), .. })) if t.syn_reopens_time_wait(&seg)
+            );
+            if !reopen {
+                self.input_conn(now, idx, &seg, id);
+                return;
+            }
+            // The old incarnation goes; the SYN meets the listener.
+            self.conns.remove(&q);
+            if let Some(Some(Socket {
+                kind: Kind::Conn(t),
+                ..
+            })) = self.sockets.get_mut(idx)
+            {
+                t.force_closed();
+            }
+            self.reap(idx);
         }
         if let Some(l) = self.find_listener(dst, seg.dst_port) {
             self.input_listen(now, l, q, &seg, id);

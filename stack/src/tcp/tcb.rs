@@ -457,6 +457,24 @@ impl Tcb {
         }
     }
 
+    /// RFC 1122 4.2.2.13 (and RFC 6191 with timestamps): a new SYN may
+    /// reopen a connection in TIME-WAIT when its sequence number is above
+    /// everything the old incarnation used (or, with timestamps, its TSval
+    /// is newer).
+    pub fn syn_reopens_time_wait(&self, seg: &TcpRepr<'_>) -> bool {
+        if self.state != State::TimeWait
+            || !seg.flags.syn
+            || seg.flags.rst
+            || seg.ack_number.is_some()
+        {
+            return false;
+        }
+        match (self.ts_ok, seg.timestamp) {
+            (true, Some((tsval, _))) => (tsval.wrapping_sub(self.ts_recent) as i32) > 0,
+            _ => seg.seq_number > self.rcv_nxt,
+        }
+    }
+
     /// The application closed the socket: the TCB finishes alone. An
     /// orphan in FIN-WAIT-2 waits at most `fin_wait2_timeout` for the
     /// peer's FIN.
@@ -500,6 +518,11 @@ impl Tcb {
             let id = ctx.fresh_id();
             push_segment(now, ctx, *self.local.ip(), *self.remote.ip(), &r, id);
         }
+        self.enter_closed();
+    }
+
+    /// Drop the TCB without sending anything.
+    pub fn force_closed(&mut self) {
         self.enter_closed();
     }
 

@@ -1960,12 +1960,29 @@ fn time_wait_reacks_retransmitted_fin_and_restarts_timer() {
 }
 
 #[test]
-fn time_wait_syn_gets_challenge_ack() {
+fn time_wait_old_syn_gets_challenge_ack() {
     let mut h = time_wait();
-    send!(h, Seg::new(R_ISS + 2).syn());
+    send!(h, Seg::new(R_ISS + 1).syn());
     let a = recv!(h, one);
-    assert!(!a.rst);
+    assert!(!a.rst && !a.syn);
     assert_eq!(a.ack, Some(R_ISS + 2));
+    assert_eq!(h.state(), State::TimeWait);
+}
+
+#[test]
+fn time_wait_new_syn_with_higher_sequence_reopens() {
+    // Our FIN first, then the peer's: we hold TIME-WAIT with a listener.
+    let mut h = fin_wait_2();
+    send!(h, Seg::new(R_ISS + 1).ack(h.us() + 1).fin());
+    let _ = recv!(h);
+    assert_eq!(h.state(), State::TimeWait);
+    let s = h.s();
+    h.tcp.close(s, h.now).unwrap();
+    // RFC 1122 4.2.2.13: a SYN above the old sequence space reopens.
+    send!(h, Seg::new(R_ISS + 100_000).syn());
+    let sa = recv!(h, one);
+    assert!(sa.syn);
+    assert_eq!(sa.ack, Some(R_ISS + 100_001));
 }
 
 #[test]
