@@ -118,6 +118,20 @@ pub enum Undefined {
     FrameLongerThanRing,
 }
 
+/// Lifetime tallies of what the model did (not registers: CTRL.RST and
+/// register reads leave them alone). Test coverage reads them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Frames put on the wire.
+    pub tx_frames: u64,
+    /// Frames written completely into RX descriptors.
+    pub rx_frames: u64,
+    /// Of those, frames that spanned more than one descriptor.
+    pub rx_multi_desc: u64,
+    /// RX descriptors written back.
+    pub rx_descs: u64,
+}
+
 /// A frame as it arrives on the GMII receive side: the bytes after the
 /// SFD, including the FCS, and whether `rx_er` was seen during it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +233,8 @@ pub struct NicModel {
     /// ITR: no new assertion before this time.
     itr_hold_until: u64,
     wire_out: VecDeque<Vec<u8>>,
+    totals: Totals,
+    hung: bool,
 }
 
 impl NicModel {
@@ -247,6 +263,8 @@ impl NicModel {
             irq_line: false,
             itr_hold_until: 0,
             wire_out: VecDeque::new(),
+            totals: Totals::default(),
+            hung: false,
         };
         m.reset();
         m
@@ -288,6 +306,18 @@ impl NicModel {
         self.rx_timer = DelayTimer::default();
         self.irq_line = false;
         self.itr_hold_until = 0;
+        self.hung = false;
+    }
+
+    /// The transmit engine went round the ring without reaching the tail,
+    /// which only a planted [`Mutation`] can make happen; a real device
+    /// would transmit forever (a hang the harness reports).
+    pub fn hung(&self) -> bool {
+        self.hung
+    }
+
+    pub fn totals(&self) -> Totals {
+        self.totals
     }
 
     /// Current model time in nanoseconds.
@@ -732,7 +762,12 @@ impl NicModel {
     /// CMD.IC, CSS and CSO come from the first descriptor of the frame, RS
     /// from each; a frame whose EOP is not yet before the tail waits.
     fn run_tx(&mut self, mem: &mut dyn DeviceMemory) {
+        let mut consumed: u32 = 0;
         loop {
+            if consumed > self.ring_len(Queue::Tx) {
+                self.hung = true;
+                return;
+            }
             if !self.tctl().contains(Tctl::EN) || self.tx_stopped || self.queue_undefined(Queue::Tx)
             {
                 return;
@@ -827,6 +862,7 @@ impl NicModel {
                 }
             }
             self.tdh = idx;
+            consumed += descs.len() as u32;
             if wrote_back {
                 // TXDW (8254x 13.4.17); with CMD.IDE delayed by TIDV/TADV.
                 if ide {
@@ -858,6 +894,7 @@ impl NicModel {
         self.count(reg::GPTC, 1);
         self.count(reg::TPT, 1);
         self.count(reg::GOTCL, frame.len() as u64);
+        self.totals.tx_frames += 1;
         self.wire_out.push_back(frame);
     }
 
@@ -1042,9 +1079,14 @@ impl NicModel {
             if let Some(f) = self.rx_fifo.front_mut() {
                 f.written += chunk;
             }
+            self.totals.rx_descs += 1;
             if eop {
                 if let Some(f) = self.rx_fifo.pop_front() {
                     self.rx_fifo_used -= f.footprint;
+                    self.totals.rx_frames += 1;
+                    if f.data.len() > bufsize {
+                        self.totals.rx_multi_desc += 1;
+                    }
                 }
                 let (d, a) = (self.r(reg::RDTR) & 0xFFFF, self.r(reg::RADV));
                 self.delay_event(Queue::Rx, d, a);
