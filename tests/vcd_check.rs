@@ -136,6 +136,28 @@ fn good_frames_decode_identically_in_every_change_order() {
 }
 
 #[test]
+fn cycles_skipped_by_fast_forward_still_count() {
+    let mut starts = Vec::new();
+    let vcd = dump(&SynthConfig::default(), |s| {
+        starts.push(s.sample_cycle());
+        s.gmii_frame(Port::Tx, &frame(30, 64)).unwrap();
+        s.ticks_n(16).unwrap();
+        s.skip(1000);
+        s.ticks_n(2).unwrap();
+        starts.push(s.sample_cycle());
+        s.gmii_frame(Port::Tx, &frame(31, 64)).unwrap();
+    });
+    let f = frames(&vcd);
+    let got: Vec<_> = f.iter().map(|f| f.start_cycle).collect();
+    assert_eq!(got, starts);
+    assert_eq!(f[1].gap_before, Some(1018));
+    assert_eq!(f[1].start_ps, (2 * starts[1] + 1) * 4000);
+    let r = check_reader(Cursor::new(&vcd), &Options::default()).unwrap();
+    assert!(r.ok());
+    assert_eq!(r.summary.skipped_cycles, 1000);
+}
+
+#[test]
 fn ten_byte_gap_fails_check_and_names_the_cycle() {
     let mut second = 0;
     let vcd = dump(&SynthConfig::default(), |s| {

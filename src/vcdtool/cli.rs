@@ -374,9 +374,14 @@ pub fn run_vcd(args: &VcdArgs, out: &mut dyn Write) -> Result<u64, VcdError> {
                 .iter()
                 .map(|(p, n)| format!("{n} {p} frames"))
                 .collect();
+            let skipped = if s.skipped_cycles > 0 {
+                format!(" ({} skipped by the simulator)", s.skipped_cycles)
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "checked {} cycles: {}{} register accesses, {} DMA bursts",
+                "checked {} cycles{skipped}: {}{} register accesses, {} DMA bursts",
                 s.cycles,
                 frames.iter().map(|f| format!("{f}, ")).collect::<String>(),
                 s.reg_accesses,

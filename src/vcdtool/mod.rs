@@ -296,8 +296,11 @@ pub enum Event {
 pub struct Summary {
     /// `(group, scope)` for every group decoded, e.g. `("gmii tx", "TOP.nic_top")`.
     pub groups: Vec<(String, String)>,
-    /// Rising clock edges (the most of any clock used).
+    /// Clock cycles (the most of any clock used).
     pub cycles: u64,
+    /// Of those, cycles the simulator skipped without dumping them
+    /// (fast-forward): counted from the dump's time, never sampled.
+    pub skipped_cycles: u64,
     /// Frames per port, tx then rx.
     pub frames: Vec<(Port, u64)>,
     pub reg_accesses: u64,
@@ -704,7 +707,13 @@ pub fn analyze<R: BufRead>(
         .map(|g| g.clock)
         .chain(axil.as_ref().map(|g| g.clock))
         .chain(axi.as_ref().map(|g| g.clock));
-    summary.cycles = clocks.map(|c| sampler.cycles(c)).max().unwrap_or(0);
+    let clocks: Vec<usize> = clocks.collect();
+    summary.cycles = clocks.iter().map(|&c| sampler.cycles(c)).max().unwrap_or(0);
+    summary.skipped_cycles = clocks
+        .iter()
+        .map(|&c| sampler.skipped(c))
+        .max()
+        .unwrap_or(0);
     summary.frames = gmii.iter().map(|g| (g.mon.port, g.mon.frames())).collect();
     summary.reg_accesses = counts.reg;
     summary.bursts = counts.bursts;

@@ -91,7 +91,9 @@ struct Pending {
 pub(crate) struct Edge {
     /// Which clock (index in the order `clock()` registered them).
     pub clock: usize,
-    /// Rising edges of that clock before this one (the first edge is 0).
+    /// Rising edges of that clock before this one, the first edge being 0
+    /// (edges a fast-forwarding simulator skipped are counted, see
+    /// `ClockTiming`).
     pub cycle: u64,
     /// Raw dump time of the edge.
     pub time: u64,
@@ -104,6 +106,7 @@ pub(crate) struct Sampler<R: BufRead> {
     slot_of_code: HashMap<(IdCode, u32), Slot>,
     clocks: Vec<Slot>,
     clock_cycles: Vec<u64>,
+    clock_timing: Vec<ClockTiming>,
     clock_of_slot: Vec<Option<usize>>,
     pending: Vec<Pending>,
     arena: Vec<u64>,
@@ -119,6 +122,7 @@ impl<R: BufRead> Sampler<R> {
             slot_of_code: HashMap::new(),
             clocks: Vec::new(),
             clock_cycles: Vec::new(),
+            clock_timing: Vec::new(),
             clock_of_slot: Vec::new(),
             pending: Vec::new(),
             arena: Vec::new(),
@@ -146,6 +150,7 @@ impl<R: BufRead> Sampler<R> {
         }
         self.clocks.push(s);
         self.clock_cycles.push(0);
+        self.clock_timing.push(ClockTiming::default());
         let c = self.clocks.len() - 1;
         self.clock_of_slot[s] = Some(c);
         c
@@ -214,6 +219,8 @@ impl<R: BufRead> Sampler<R> {
             };
             let new_high = !last.xz && self.arena[last.at] & 1 == 1;
             if new_high && !self.store.high(slot) {
+                let missing = self.clock_timing[c].edge(self.time);
+                self.clock_cycles[c] += missing;
                 let edge = Edge {
                     clock: c,
                     cycle: self.clock_cycles[c],
@@ -239,9 +246,50 @@ impl<R: BufRead> Sampler<R> {
         self.store.width(s)
     }
 
-    /// Rising edges seen per clock.
+    /// Cycles counted per clock (edges seen plus edges skipped).
     pub fn cycles(&self, clock: usize) -> u64 {
         self.clock_cycles.get(clock).copied().unwrap_or(0)
+    }
+
+    /// Edges a fast-forwarding simulator left out of the dump, per clock.
+    pub fn skipped(&self, clock: usize) -> u64 {
+        self.clock_timing.get(clock).map_or(0, |t| t.skipped)
+    }
+}
+
+/// Cycles a simulator skipped: nicsim's world fast-forwards idle stretches
+/// without evaluating (and so without dumping) the model, leaving a gap in
+/// the dump's time. The clock period is the shortest interval seen between
+/// rising edges; an interval spanning `k` periods (rounded) holds `k - 1`
+/// edges that were not dumped, so cycle numbers, gaps and latencies stay
+/// those of the simulated time.
+#[derive(Clone, Copy, Debug, Default)]
+struct ClockTiming {
+    last: Option<u64>,
+    period: Option<u64>,
+    skipped: u64,
+}
+
+impl ClockTiming {
+    /// A rising edge at `t`; returns the edges missing before it.
+    fn edge(&mut self, t: u64) -> u64 {
+        let Some(last) = self.last.replace(t) else {
+            return 0;
+        };
+        let dt = t.saturating_sub(last);
+        if dt == 0 {
+            return 0;
+        }
+        let p = match self.period {
+            Some(p) if p <= dt => p,
+            _ => {
+                self.period = Some(dt);
+                return 0;
+            }
+        };
+        let missing = (dt + p / 2) / p - 1;
+        self.skipped += missing;
+        missing
     }
 }
 
@@ -272,6 +320,18 @@ fn decode_vector(v: &vcd::Vector, width: usize, out: &mut [u64]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipped_edges_are_inferred_from_dump_time() {
+        let mut t = ClockTiming::default();
+        assert_eq!(t.edge(4000), 0);
+        assert_eq!(t.edge(12000), 0);
+        assert_eq!(t.edge(20001), 0);
+        // 10 periods later: 9 edges were not dumped.
+        assert_eq!(t.edge(100_001), 9);
+        assert_eq!(t.edge(108_001), 0);
+        assert_eq!(t.skipped, 9);
+    }
 
     #[test]
     fn short_vectors_extend_per_leftmost_bit() {

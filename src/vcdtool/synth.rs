@@ -297,6 +297,13 @@ impl<W: Write> SynthVcd<W> {
         Ok(())
     }
 
+    /// `n` clock periods that are not dumped at all, as nicsim's world
+    /// leaves out the idle stretches it fast-forwards (staged values are
+    /// written at the next `tick`).
+    pub fn skip(&mut self, n: u64) {
+        self.ticks += n;
+    }
+
     /// `n` clock periods.
     pub fn ticks_n(&mut self, n: u64) -> io::Result<()> {
         for _ in 0..n {
