@@ -135,9 +135,9 @@ reg [N_RD-1:0] rd_req_ready_int;
 reg [8:0] rd_outstanding_reg, rd_outstanding_next;
 
 integer i;
-/* verilator lint_off UNUSEDSIGNAL */ integer j; /* verilator lint_on UNUSEDSIGNAL */ // round-robin index: only its low bits select
 reg rd_found;
 reg [RD_SEL_W-1:0] rd_pick;
+reg [RD_SEL_W:0] rd_idx;
 
 always @* begin
     ar_valid_next = ar_valid_reg;
@@ -154,10 +154,13 @@ always @* begin
     end
     // round robin: the first requester after the last one granted
     for (i = 1; i <= N_RD; i = i + 1) begin
-        j = ({{(32-RD_SEL_W){1'b0}}, rd_last_reg} + i) % N_RD;
-        if (!rd_found && rd_req_valid[j]) begin
+        rd_idx = {1'b0, rd_last_reg} + i[RD_SEL_W:0];
+        if (rd_idx >= N_RD) begin
+            rd_idx = rd_idx - N_RD;
+        end
+        if (!rd_found && rd_req_valid[rd_idx[RD_SEL_W-1:0]]) begin
             rd_found = 1'b1;
-            rd_pick = j[RD_SEL_W-1:0];
+            rd_pick = rd_idx[RD_SEL_W-1:0];
         end
     end
     if (!ar_valid_next && rd_found && !drain) begin
@@ -237,6 +240,7 @@ reg [8:0] wr_outstanding_reg, wr_outstanding_next;
 
 reg wr_found;
 reg [WR_SEL_W-1:0] wr_pick;
+reg [WR_SEL_W:0] wr_idx;
 wire w_load_ok = !w_valid_reg || m_axi_wready;
 
 always @* begin
@@ -290,10 +294,13 @@ always @* begin
 
     // a new write burst once the previous one's AW and W are handed over
     for (i = 1; i <= N_WR; i = i + 1) begin
-        j = ({{(32-WR_SEL_W){1'b0}}, wr_last_reg} + i) % N_WR;
-        if (!wr_found && wr_req_valid[j]) begin
+        wr_idx = {1'b0, wr_last_reg} + i[WR_SEL_W:0];
+        if (wr_idx >= N_WR) begin
+            wr_idx = wr_idx - N_WR;
+        end
+        if (!wr_found && wr_req_valid[wr_idx[WR_SEL_W-1:0]]) begin
             wr_found = 1'b1;
-            wr_pick = j[WR_SEL_W-1:0];
+            wr_pick = wr_idx[WR_SEL_W-1:0];
         end
     end
     if (!aw_valid_reg && !w_active_reg && wr_found && !drain) begin
