@@ -134,7 +134,7 @@ reg [RD_SEL_W-1:0] rd_last_reg, rd_last_next;
 reg [N_RD-1:0] rd_req_ready_int;
 reg [8:0] rd_outstanding_reg, rd_outstanding_next;
 
-integer i;
+integer i_rd, i_wr;
 reg rd_found;
 reg [RD_SEL_W-1:0] rd_pick;
 reg [RD_SEL_W:0] rd_idx;
@@ -153,8 +153,8 @@ always @* begin
         ar_valid_next = 1'b0;
     end
     // round robin: the first requester after the last one granted
-    for (i = 1; i <= N_RD; i = i + 1) begin
-        rd_idx = {1'b0, rd_last_reg} + i[RD_SEL_W:0];
+    for (i_rd = 1; i_rd <= N_RD; i_rd = i_rd + 1) begin
+        rd_idx = {1'b0, rd_last_reg} + i_rd[RD_SEL_W:0];
         if (rd_idx >= N_RD) begin
             rd_idx = rd_idx - N_RD;
         end
@@ -293,8 +293,8 @@ always @* begin
     end
 
     // a new write burst once the previous one's AW and W are handed over
-    for (i = 1; i <= N_WR; i = i + 1) begin
-        wr_idx = {1'b0, wr_last_reg} + i[WR_SEL_W:0];
+    for (i_wr = 1; i_wr <= N_WR; i_wr = i_wr + 1) begin
+        wr_idx = {1'b0, wr_last_reg} + i_wr[WR_SEL_W:0];
         if (wr_idx >= N_WR) begin
             wr_idx = wr_idx - N_WR;
         end

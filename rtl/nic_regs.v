@@ -244,10 +244,10 @@ reg [4:0] mta_lookup_bit_reg;
 
 wire mta_wr_sel = wr_addr[16:9] == REG_MTA[16:9];
 
-integer k;
+integer k_init;
 initial begin
-    for (k = 0; k < MTA_WORDS; k = k + 1) begin
-        mta_mem[k] = 32'd0;
+    for (k_init = 0; k_init < MTA_WORDS; k_init = k_init + 1) begin
+        mta_mem[k_init] = 32'd0;
     end
 end
 
@@ -298,6 +298,7 @@ reg [2:0] dmaerr_kind_reg;
 reg [1:0] dmaerr_resp_reg;
 
 wire ra_sel = wr_addr[16:7] == REG_RAL0[16:7];
+integer k_ra;
 
 always @(posedge clk) begin
     rdtr_fpd_reg <= 1'b0;
@@ -363,9 +364,9 @@ always @(posedge clk) begin
         tdt_reg <= RST_TDT;
         tidv_reg <= RST_TIDV;
         tadv_reg <= RST_TADV;
-        for (k = 0; k < RA_ENTRIES; k = k + 1) begin
-            ral_reg[k] <= RST_RAL0;
-            rah_reg[k] <= RST_RAH0;
+        for (k_ra = 0; k_ra < RA_ENTRIES; k_ra = k_ra + 1) begin
+            ral_reg[k_ra] <= RST_RAL0;
+            rah_reg[k_ra] <= RST_RAH0;
         end
         dmaerr_valid_reg <= 1'b0;
         dmaerr_addr_reg <= 64'd0;
@@ -456,13 +457,14 @@ function [3:0] stat_index(input [16:0] addr);
 endfunction
 
 wire [3:0] rd_stat_idx = stat_index(rd_addr_reg);
+integer k_st;
 
 always @(posedge clk) begin
-    for (k = 0; k < S_COUNT; k = k + 1) begin
-        if (rd_cap && rd_stat_idx == k[3:0]) begin
-            stat_reg[k] <= {31'd0, stat_inc[k]};
-        end else if (stat_inc[k] && stat_reg[k] != 32'hFFFFFFFF) begin
-            stat_reg[k] <= stat_reg[k] + 32'd1;
+    for (k_st = 0; k_st < S_COUNT; k_st = k_st + 1) begin
+        if (rd_cap && rd_stat_idx == k_st[3:0]) begin
+            stat_reg[k_st] <= {31'd0, stat_inc[k_st]};
+        end else if (stat_inc[k_st] && stat_reg[k_st] != 32'hFFFFFFFF) begin
+            stat_reg[k_st] <= stat_reg[k_st] + 32'd1;
         end
     end
     if (rd_cap && rd_addr_reg == REG_GORCH) begin
@@ -476,8 +478,8 @@ always @(posedge clk) begin
         gotc_reg <= gotc_reg + {48'd0, stat_tx_bytes};
     end
     if (core_rst) begin
-        for (k = 0; k < S_COUNT; k = k + 1) begin
-            stat_reg[k] <= 32'd0;
+        for (k_st = 0; k_st < S_COUNT; k_st = k_st + 1) begin
+            stat_reg[k_st] <= 32'd0;
         end
         gorc_reg <= 64'd0;
         gotc_reg <= 64'd0;
