@@ -164,7 +164,6 @@ reg [31:0]   mp_csum_reg;
 reg [7:0]    mp_err_reg;
 reg [7:0]    mp_sta_reg;
 reg [FW:0]   meta_wr_reg;
-reg [FW:0]   meta_rd_reg;
 
 reg stat_total_reg, stat_good_reg, stat_bcast_reg, stat_mcast_reg;
 reg stat_crc_reg, stat_er_reg, stat_runt_reg, stat_over_reg, stat_missed_reg;
@@ -178,31 +177,27 @@ localparam [1:0]
     RD_LOAD = 2'd1,
     RD_SEND = 2'd2;
 
-reg [1:0]    rd_state_reg;
-reg [AW:0]   rd_free_reg;
-reg [AW:0]   rd_addr_reg;
-reg [12:0]   rd_beats_reg;
-reg [AW:0]   cur_end_reg;
-reg [15:0]   cur_len_reg;
-reg [15:0]   cur_csum_reg;
-reg [7:0]    cur_err_reg;
-reg [7:0]    cur_sta_reg;
-reg [7:0]    cur_keep_last_reg;
+reg [1:0]    rd_state_reg, rd_state_next;
+reg [AW:0]   rd_free_reg, rd_free_next;
+reg [AW:0]   rd_addr_reg, rd_addr_next;
+reg [12:0]   rd_beats_reg, rd_beats_next;
+reg [FW:0]   meta_rd_reg, meta_rd_next;
+reg [AW:0]   cur_end_reg, cur_end_next;
+reg [15:0]   cur_len_reg, cur_len_next;
+reg [15:0]   cur_csum_reg, cur_csum_next;
+reg [7:0]    cur_err_reg, cur_err_next;
+reg [7:0]    cur_sta_reg, cur_sta_next;
+reg [7:0]    cur_keep_last_reg, cur_keep_last_next;
 reg [MW-1:0] meta_q_reg;
 
+// RAM read data and what travels with it, one clock after the issue.
 reg [63:0]   mem_q_reg;
-reg          q_valid_reg;
 reg          q_last_reg;
 reg [7:0]    q_keep_reg;
 
-reg [63:0]   ob0_data_reg, ob1_data_reg;
-reg [7:0]    ob0_keep_reg, ob1_keep_reg;
-reg          ob0_last_reg, ob1_last_reg;
-reg [1:0]    ob_cnt_reg;
-
-// Defined handshake outputs from time 0, before the first reset edge.
+// Defined outputs from time 0, before the first reset edge.
 initial begin
-    ob_cnt_reg = 2'd0;
+    rd_state_reg = RD_IDLE;
     stat_total_reg = 1'b0;
     stat_good_reg = 1'b0;
     stat_bcast_reg = 1'b0;
@@ -381,14 +376,13 @@ always @(posedge clk) begin
 end
 
 /*
- * Read side
+ * Read side: IDLE -> LOAD (frame-table entry read) -> SEND (issue beats)
  */
 wire        meta_avail = meta_wr_reg != meta_rd_reg;
-wire        pop = (ob_cnt_reg != 2'd0) && m_axis_tready;
-wire        pop_last = pop && ob0_last_reg;
-wire [2:0]  room = {1'b0, ob_cnt_reg} + {2'd0, q_valid_reg};
-wire        issue = (rd_state_reg == RD_SEND) && (rd_beats_reg != 13'd0)
-                    && (room < 3'd2 + {2'd0, pop});
+wire        can_issue;
+wire        buf_idle;
+wire        issue = (rd_state_reg == RD_SEND) && (rd_beats_reg != 13'd0) && can_issue;
+wire        pop_last = m_axis_tvalid && m_axis_tready && m_axis_tlast;
 
 wire [AW:0] m_end = meta_q_reg[MW-1 -: AW+1];
 wire [15:0] m_len = meta_q_reg[47:32];
@@ -397,107 +391,102 @@ wire [7:0]  m_err = meta_q_reg[15:8];
 wire [7:0]  m_sta = meta_q_reg[7:0];
 wire [15:0] m_len_p7 = m_len + 16'd7;
 
-always @(posedge clk) begin
-    meta_q_reg <= meta_mem[meta_rd_reg[FW-1:0]];
-    if (issue) begin
-        mem_q_reg <= mem[rd_addr_reg[AW-1:0]];
-    end
-end
-
-always @(posedge clk) begin
-    q_valid_reg <= issue;
-    if (issue) begin
-        rd_addr_reg <= rd_addr_reg + 1'b1;
-        rd_beats_reg <= rd_beats_reg - 13'd1;
-        q_last_reg <= rd_beats_reg == 13'd1;
-        q_keep_reg <= (rd_beats_reg == 13'd1) ? cur_keep_last_reg : 8'hFF;
-    end
-
-    // Output buffer: ob0 is the head on m_axis.
-    case ({q_valid_reg, pop})
-        2'b01: begin
-            ob0_data_reg <= ob1_data_reg;
-            ob0_keep_reg <= ob1_keep_reg;
-            ob0_last_reg <= ob1_last_reg;
-            ob_cnt_reg <= ob_cnt_reg - 2'd1;
-        end
-        2'b10: begin
-            if (ob_cnt_reg == 2'd0) begin
-                ob0_data_reg <= mem_q_reg;
-                ob0_keep_reg <= q_keep_reg;
-                ob0_last_reg <= q_last_reg;
-            end else begin
-                ob1_data_reg <= mem_q_reg;
-                ob1_keep_reg <= q_keep_reg;
-                ob1_last_reg <= q_last_reg;
-            end
-            ob_cnt_reg <= ob_cnt_reg + 2'd1;
-        end
-        2'b11: begin
-            if (ob_cnt_reg == 2'd1) begin
-                ob0_data_reg <= mem_q_reg;
-                ob0_keep_reg <= q_keep_reg;
-                ob0_last_reg <= q_last_reg;
-            end else begin
-                ob0_data_reg <= ob1_data_reg;
-                ob0_keep_reg <= ob1_keep_reg;
-                ob0_last_reg <= ob1_last_reg;
-                ob1_data_reg <= mem_q_reg;
-                ob1_keep_reg <= q_keep_reg;
-                ob1_last_reg <= q_last_reg;
-            end
-        end
-        default: begin
-        end
-    endcase
+always @* begin
+    rd_state_next = rd_state_reg;
+    rd_free_next = rd_free_reg;
+    rd_addr_next = rd_addr_reg;
+    rd_beats_next = rd_beats_reg;
+    meta_rd_next = meta_rd_reg;
+    cur_end_next = cur_end_reg;
+    cur_len_next = cur_len_reg;
+    cur_csum_next = cur_csum_reg;
+    cur_err_next = cur_err_reg;
+    cur_sta_next = cur_sta_reg;
+    cur_keep_last_next = cur_keep_last_reg;
 
     case (rd_state_reg)
         RD_IDLE: begin
             if (meta_avail) begin
-                rd_state_reg <= RD_LOAD;
+                rd_state_next = RD_LOAD;
             end
         end
         RD_LOAD: begin
             // meta_q_reg holds the entry at meta_rd_reg (read last clock).
-            cur_end_reg <= m_end;
-            cur_len_reg <= m_len;
-            cur_csum_reg <= m_csum;
-            cur_err_reg <= m_err;
-            cur_sta_reg <= m_sta;
-            cur_keep_last_reg <= 8'hFF >> (3'd7 - m_len_p7[2:0]);
-            rd_addr_reg <= rd_free_reg;
-            rd_beats_reg <= m_len_p7[15:3];
-            rd_state_reg <= RD_SEND;
+            cur_end_next = m_end;
+            cur_len_next = m_len;
+            cur_csum_next = m_csum;
+            cur_err_next = m_err;
+            cur_sta_next = m_sta;
+            cur_keep_last_next = 8'hFF >> (3'd7 - m_len_p7[2:0]);
+            rd_addr_next = rd_free_reg;
+            rd_beats_next = m_len_p7[15:3];
+            rd_state_next = RD_SEND;
         end
         default: begin
+            if (issue) begin
+                rd_addr_next = rd_addr_reg + 1'b1;
+                rd_beats_next = rd_beats_reg - 13'd1;
+            end
             if (pop_last) begin
-                rd_free_reg <= cur_end_reg;
-                meta_rd_reg <= meta_rd_reg + 1'b1;
-                rd_state_reg <= RD_IDLE;
+                // Frames are consecutive: the next one starts at this end.
+                rd_free_next = cur_end_reg;
+                meta_rd_next = meta_rd_reg + 1'b1;
+                rd_state_next = RD_IDLE;
             end
         end
     endcase
+end
+
+always @(posedge clk) begin
+    meta_q_reg <= meta_mem[meta_rd_reg[FW-1:0]];
+    if (issue) begin
+        mem_q_reg <= mem[rd_addr_reg[AW-1:0]];
+        q_last_reg <= rd_beats_reg == 13'd1;
+        q_keep_reg <= (rd_beats_reg == 13'd1) ? cur_keep_last_reg : 8'hFF;
+    end
+end
+
+always @(posedge clk) begin
+    rd_state_reg <= rd_state_next;
+    rd_free_reg <= rd_free_next;
+    rd_addr_reg <= rd_addr_next;
+    rd_beats_reg <= rd_beats_next;
+    meta_rd_reg <= meta_rd_next;
+    cur_end_reg <= cur_end_next;
+    cur_len_reg <= cur_len_next;
+    cur_csum_reg <= cur_csum_next;
+    cur_err_reg <= cur_err_next;
+    cur_sta_reg <= cur_sta_next;
+    cur_keep_last_reg <= cur_keep_last_next;
 
     if (flush || rst) begin
         rd_state_reg <= RD_IDLE;
         rd_free_reg <= {AW+1{1'b0}};
         meta_rd_reg <= {FW+1{1'b0}};
-        q_valid_reg <= 1'b0;
-        ob_cnt_reg <= 2'd0;
     end
 end
 
-assign m_axis_tdata = ob0_data_reg;
-assign m_axis_tkeep = ob0_keep_reg;
-assign m_axis_tvalid = ob_cnt_reg != 2'd0;
-assign m_axis_tlast = ob0_last_reg;
+fifo_read_buf #(
+    .WIDTH(64 + 8 + 1)
+) read_buf_inst (
+    .clk(clk),
+    .rst(rst),
+    .issue(issue),
+    .can_issue(can_issue),
+    .s_data({q_last_reg, q_keep_reg, mem_q_reg}),
+    .m_data({m_axis_tlast, m_axis_tkeep, m_axis_tdata}),
+    .m_valid(m_axis_tvalid),
+    .m_ready(m_axis_tready),
+    .flush(flush),
+    .idle(buf_idle)
+);
+
 assign m_frame_len = cur_len_reg;
 assign m_frame_csum = cur_csum_reg;
 assign m_frame_status = cur_sta_reg;
 assign m_frame_errors = cur_err_reg;
 
-assign empty = !meta_avail && !mp_valid_reg && rd_state_reg == RD_IDLE
-               && ob_cnt_reg == 2'd0 && !q_valid_reg;
+assign empty = !meta_avail && !mp_valid_reg && rd_state_reg == RD_IDLE && buf_idle;
 
 assign stat_rx_total = stat_total_reg;
 assign stat_rx_good = stat_good_reg;

@@ -101,18 +101,20 @@ end
 localparam WR_DATA = 1'b0;
 localparam WR_COMMIT = 1'b1;
 
-reg          wr_state_reg;
-reg          in_frame_reg;
-reg          drop_reg;
-reg [BA:0]   wr_ptr_reg;
-reg [BA:0]   wr_start_reg;
-reg [16:0]   off_reg;
-reg          ifcs_reg, ic_reg;
-reg [7:0]    css_reg, cso_reg;
-reg [31:0]   csum_acc_reg;
-reg [FW:0]   meta_wr_reg;
-reg [FW:0]   meta_rd_reg;
-reg          stat_skip_reg, stat_drop_reg;
+reg          wr_state_reg, wr_state_next;
+reg          in_frame_reg, in_frame_next;
+reg          drop_reg, drop_next;
+reg [BA:0]   wr_ptr_reg, wr_ptr_next;
+reg [BA:0]   wr_start_reg, wr_start_next;
+reg [16:0]   off_reg, off_next;
+reg          ifcs_reg, ifcs_next;
+reg          ic_reg, ic_next;
+reg [7:0]    css_reg, css_next;
+reg [7:0]    cso_reg, cso_next;
+reg [31:0]   csum_acc_reg, csum_acc_next;
+reg [FW:0]   meta_wr_reg, meta_wr_next;
+reg          stat_skip_reg, stat_skip_next;
+reg          stat_drop_reg, stat_drop_next;
 
 /*
  * Read side
@@ -122,23 +124,22 @@ localparam [1:0]
     RD_LOAD = 2'd1,
     RD_SEND = 2'd2;
 
-reg [1:0]    rd_state_reg;
-reg [BA:0]   rd_free_reg;
-reg [BA:0]   rd_addr_reg;
-reg [15:0]   rd_left_reg;
-reg          cur_ifcs_reg;
+reg [1:0]    rd_state_reg, rd_state_next;
+reg [BA:0]   rd_free_reg, rd_free_next;
+reg [BA:0]   rd_addr_reg, rd_addr_next;
+reg [15:0]   rd_left_reg, rd_left_next;
+reg [FW:0]   meta_rd_reg, meta_rd_next;
+reg          cur_ifcs_reg, cur_ifcs_next;
 reg [16:0]   meta_q_reg;
+// Which bank answers, and whether it is the frame's last byte, one clock
+// after the issue (with the bank's read data).
 reg [2:0]    q_sel_reg;
-reg          q_valid_reg;
 reg          q_last_reg;
-reg [7:0]    ob0_data_reg, ob1_data_reg;
-reg          ob0_last_reg, ob1_last_reg;
-reg [1:0]    ob_cnt_reg;
 
 // Defined handshake outputs from time 0, before the first reset edge.
 initial begin
     wr_state_reg = WR_DATA;
-    ob_cnt_reg = 2'd0;
+    rd_state_reg = RD_IDLE;
     stat_skip_reg = 1'b0;
     stat_drop_reg = 1'b0;
 end
@@ -247,11 +248,10 @@ end
  * Read side combinational
  */
 wire        meta_avail = meta_wr_reg != meta_rd_reg;
-wire        pop = (ob_cnt_reg != 2'd0) && m_axis_tready;
-wire        pop_last = pop && ob0_last_reg;
-wire [2:0]  room = {1'b0, ob_cnt_reg} + {2'd0, q_valid_reg};
-wire        issue = (rd_state_reg == RD_SEND) && (rd_left_reg != 16'd0)
-                    && (room < 3'd2 + {2'd0, pop});
+wire        can_issue;
+wire        buf_idle;
+wire        issue = (rd_state_reg == RD_SEND) && (rd_left_reg != 16'd0) && can_issue;
+wire        pop_last = m_axis_tvalid && m_axis_tready && m_axis_tlast;
 
 /*
  * Storage: 8 byte banks and the frame table
@@ -283,46 +283,75 @@ always @(posedge clk) begin
 end
 
 /*
- * Write side sequential
+ * Write side state machine: DATA (beats) -> COMMIT (insertion, frame table)
  */
-always @(posedge clk) begin
-    stat_skip_reg <= 1'b0;
-    stat_drop_reg <= 1'b0;
+always @* begin
+    wr_state_next = wr_state_reg;
+    in_frame_next = in_frame_reg;
+    drop_next = drop_reg;
+    wr_ptr_next = wr_ptr_reg;
+    wr_start_next = wr_start_reg;
+    off_next = off_reg;
+    ifcs_next = ifcs_reg;
+    ic_next = ic_reg;
+    css_next = css_reg;
+    cso_next = cso_reg;
+    csum_acc_next = csum_acc_reg;
+    meta_wr_next = meta_wr_reg;
+    stat_skip_next = 1'b0;
+    stat_drop_next = 1'b0;
 
     case (wr_state_reg)
         WR_DATA: begin
             if (beat) begin
                 if (first) begin
-                    ifcs_reg <= s_axis_tuser_ifcs;
-                    ic_reg <= s_axis_tuser_ic;
-                    css_reg <= s_axis_tuser_css;
-                    cso_reg <= s_axis_tuser_cso;
+                    ifcs_next = s_axis_tuser_ifcs;
+                    ic_next = s_axis_tuser_ic;
+                    css_next = s_axis_tuser_css;
+                    cso_next = s_axis_tuser_cso;
                 end
-                in_frame_reg <= 1'b1;
-                drop_reg <= drop_now;
-                off_reg <= off_end;
-                csum_acc_reg <= (first ? 32'd0 : csum_acc_reg) + beat_sum;
-                wr_ptr_reg <= drop_now ? wr_base : wr_base + {{(BA-3){1'b0}}, nbytes};
+                in_frame_next = 1'b1;
+                drop_next = drop_now;
+                off_next = off_end;
+                csum_acc_next = (first ? 32'd0 : csum_acc_reg) + beat_sum;
+                wr_ptr_next = drop_now ? wr_base : wr_base + {{(BA-3){1'b0}}, nbytes};
                 if (s_axis_tlast) begin
-                    in_frame_reg <= 1'b0;
-                    drop_reg <= 1'b0;
+                    in_frame_next = 1'b0;
+                    drop_next = 1'b0;
                     if (drop_now || s_axis_tuser_abort) begin
-                        wr_ptr_reg <= wr_start_reg;
-                        stat_drop_reg <= drop_now && !s_axis_tuser_abort;
+                        wr_ptr_next = wr_start_reg;
+                        stat_drop_next = drop_now && !s_axis_tuser_abort;
                     end else begin
-                        wr_state_reg <= WR_COMMIT;
+                        wr_state_next = WR_COMMIT;
                     end
                 end
             end
         end
         default: begin
             // WR_COMMIT: insertion write (bank ports), frame-table entry.
-            stat_skip_reg <= ic_reg && !csum_fits;
-            wr_start_reg <= wr_ptr_reg;
-            meta_wr_reg <= meta_wr_reg + 1'b1;
-            wr_state_reg <= WR_DATA;
+            stat_skip_next = ic_reg && !csum_fits;
+            wr_start_next = wr_ptr_reg;
+            meta_wr_next = meta_wr_reg + 1'b1;
+            wr_state_next = WR_DATA;
         end
     endcase
+end
+
+always @(posedge clk) begin
+    wr_state_reg <= wr_state_next;
+    in_frame_reg <= in_frame_next;
+    drop_reg <= drop_next;
+    wr_ptr_reg <= wr_ptr_next;
+    wr_start_reg <= wr_start_next;
+    off_reg <= off_next;
+    ifcs_reg <= ifcs_next;
+    ic_reg <= ic_next;
+    css_reg <= css_next;
+    cso_reg <= cso_next;
+    csum_acc_reg <= csum_acc_next;
+    meta_wr_reg <= meta_wr_next;
+    stat_skip_reg <= stat_skip_next;
+    stat_drop_reg <= stat_drop_next;
 
     if (flush || rst) begin
         wr_state_reg <= WR_DATA;
@@ -337,86 +366,82 @@ always @(posedge clk) begin
 end
 
 /*
- * Read side sequential
+ * Read side state machine: IDLE -> LOAD (frame-table entry) -> SEND
  */
-always @(posedge clk) begin
-    q_valid_reg <= issue;
-    if (issue) begin
-        q_sel_reg <= rd_addr_reg[2:0];
-        q_last_reg <= rd_left_reg == 16'd1;
-        rd_addr_reg <= rd_addr_reg + 1'b1;
-        rd_left_reg <= rd_left_reg - 16'd1;
-    end
-
-    case ({q_valid_reg, pop})
-        2'b01: begin
-            ob0_data_reg <= ob1_data_reg;
-            ob0_last_reg <= ob1_last_reg;
-            ob_cnt_reg <= ob_cnt_reg - 2'd1;
-        end
-        2'b10: begin
-            if (ob_cnt_reg == 2'd0) begin
-                ob0_data_reg <= bank_q[q_sel_reg*8 +: 8];
-                ob0_last_reg <= q_last_reg;
-            end else begin
-                ob1_data_reg <= bank_q[q_sel_reg*8 +: 8];
-                ob1_last_reg <= q_last_reg;
-            end
-            ob_cnt_reg <= ob_cnt_reg + 2'd1;
-        end
-        2'b11: begin
-            if (ob_cnt_reg == 2'd1) begin
-                ob0_data_reg <= bank_q[q_sel_reg*8 +: 8];
-                ob0_last_reg <= q_last_reg;
-            end else begin
-                ob0_data_reg <= ob1_data_reg;
-                ob0_last_reg <= ob1_last_reg;
-                ob1_data_reg <= bank_q[q_sel_reg*8 +: 8];
-                ob1_last_reg <= q_last_reg;
-            end
-        end
-        default: begin
-        end
-    endcase
+always @* begin
+    rd_state_next = rd_state_reg;
+    rd_free_next = rd_free_reg;
+    rd_addr_next = rd_addr_reg;
+    rd_left_next = rd_left_reg;
+    meta_rd_next = meta_rd_reg;
+    cur_ifcs_next = cur_ifcs_reg;
 
     case (rd_state_reg)
         RD_IDLE: begin
             if (meta_avail) begin
-                rd_state_reg <= RD_LOAD;
+                rd_state_next = RD_LOAD;
             end
         end
         RD_LOAD: begin
             // meta_q_reg holds the entry at meta_rd_reg (read last clock).
-            cur_ifcs_reg <= meta_q_reg[16];
-            rd_left_reg <= meta_q_reg[15:0];
-            rd_addr_reg <= rd_free_reg;
-            rd_state_reg <= RD_SEND;
+            cur_ifcs_next = meta_q_reg[16];
+            rd_left_next = meta_q_reg[15:0];
+            rd_addr_next = rd_free_reg;
+            rd_state_next = RD_SEND;
         end
         default: begin
+            if (issue) begin
+                rd_addr_next = rd_addr_reg + 1'b1;
+                rd_left_next = rd_left_reg - 16'd1;
+            end
             if (pop_last) begin
-                rd_free_reg <= rd_addr_reg;
-                meta_rd_reg <= meta_rd_reg + 1'b1;
-                rd_state_reg <= RD_IDLE;
+                // All bytes issued and sent: rd_addr_reg is the frame end.
+                rd_free_next = rd_addr_reg;
+                meta_rd_next = meta_rd_reg + 1'b1;
+                rd_state_next = RD_IDLE;
             end
         end
     endcase
+end
+
+always @(posedge clk) begin
+    rd_state_reg <= rd_state_next;
+    rd_free_reg <= rd_free_next;
+    rd_addr_reg <= rd_addr_next;
+    rd_left_reg <= rd_left_next;
+    meta_rd_reg <= meta_rd_next;
+    cur_ifcs_reg <= cur_ifcs_next;
+    if (issue) begin
+        q_sel_reg <= rd_addr_reg[2:0];
+        q_last_reg <= rd_left_reg == 16'd1;
+    end
 
     if (flush || rst) begin
         rd_state_reg <= RD_IDLE;
         rd_free_reg <= {BA+1{1'b0}};
         meta_rd_reg <= {FW+1{1'b0}};
-        q_valid_reg <= 1'b0;
-        ob_cnt_reg <= 2'd0;
     end
 end
 
-assign m_axis_tdata = ob0_data_reg;
-assign m_axis_tvalid = ob_cnt_reg != 2'd0;
-assign m_axis_tlast = ob0_last_reg;
+fifo_read_buf #(
+    .WIDTH(8 + 1)
+) read_buf_inst (
+    .clk(clk),
+    .rst(rst),
+    .issue(issue),
+    .can_issue(can_issue),
+    .s_data({q_last_reg, bank_q[q_sel_reg*8 +: 8]}),
+    .m_data({m_axis_tlast, m_axis_tdata}),
+    .m_valid(m_axis_tvalid),
+    .m_ready(m_axis_tready),
+    .flush(flush),
+    .idle(buf_idle)
+);
+
 assign m_axis_tuser_ifcs = cur_ifcs_reg;
 
-assign empty = !meta_avail && rd_state_reg == RD_IDLE && ob_cnt_reg == 2'd0
-               && !q_valid_reg && !in_frame_reg && wr_state_reg == WR_DATA;
+assign empty = !meta_avail && rd_state_reg == RD_IDLE && buf_idle
+               && !in_frame_reg && wr_state_reg == WR_DATA;
 assign frame_count = {{(15-FW){1'b0}}, meta_used};
 assign stat_tx_csum_skip = stat_skip_reg;
 assign stat_tx_drop = stat_drop_reg;

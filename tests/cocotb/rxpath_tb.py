@@ -18,6 +18,7 @@ SOURCES = [
     RTL / "crc32_8.v",
     RTL / "mac_rx_gmii.v",
     RTL / "rx_filter.v",
+    RTL / "fifo_read_buf.v",
     RTL / "rx_fifo.v",
     "tests/cocotb/tb_mac_rx_path.v",
 ]

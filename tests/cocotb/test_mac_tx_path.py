@@ -104,7 +104,13 @@ async def checksum_pad_fcs_on_wire(dut):
 def test_mac_tx_path(sim):
     run(
         "tb_mac_tx_path",
-        [RTL / "crc32_8.v", RTL / "mac_tx_gmii.v", RTL / "tx_fifo.v", "tests/cocotb/tb_mac_tx_path.v"],
+        [
+            RTL / "crc32_8.v",
+            RTL / "mac_tx_gmii.v",
+            RTL / "fifo_read_buf.v",
+            RTL / "tx_fifo.v",
+            "tests/cocotb/tb_mac_tx_path.v",
+        ],
         "test_mac_tx_path",
         parameters={"DEPTH": 16384},
         sim=sim,

@@ -37,6 +37,7 @@ D = parse_defs()
 NIC_FILES = [
     "nic_top.v", "nic_regs.v", "nic_intr.v", "nic_dma.v", "axi_dma_arb.v", "dma_tx.v", "dma_rx.v",
     "dma_desc_fetch.v", "tx_fifo.v", "mac_tx_gmii.v", "mac_rx_gmii.v", "rx_filter.v", "rx_fifo.v",
+    "fifo_read_buf.v",
     "crc32_8.v",
 ]
 

@@ -240,7 +240,7 @@ async def flush_clears(dut):
 def test_tx_fifo(sim):
     run(
         "tx_fifo",
-        [RTL / "tx_fifo.v"],
+        [RTL / "fifo_read_buf.v", RTL / "tx_fifo.v"],
         "test_tx_fifo",
         parameters={"DEPTH": DEPTH, "FRAMES": FRAMES},
         sim=sim,
