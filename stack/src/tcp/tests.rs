@@ -2623,3 +2623,108 @@ fn random_segments_never_break_invariants() {
         assert!(h.tcp.stats().segments_received >= 400, "seed {seed}");
     }
 }
+
+// ===================== SYN flood and more state rules =====================
+
+#[test]
+fn syn_flood_fills_queue_until_half_open_connections_time_out() {
+    let mut h = H::new(TcpConfig {
+        syn_retries: 2,
+        ..test_config()
+    });
+    let l = h.tcp.socket();
+    h.tcp.bind(l, SocketAddrV4::new(L_IP, L_PORT)).unwrap();
+    h.tcp.listen(l, 2).unwrap();
+    // Two spoofed SYNs that never complete.
+    for p in 0..2 {
+        send!(h, Seg::new(R_ISS).syn().ports(20_000 + p, L_PORT));
+    }
+    assert_eq!(recv!(h).len(), 2);
+    // A legitimate client is dropped while the SYN queue is full.
+    send!(h, Seg::new(R_ISS).syn());
+    recv!(h, nothing);
+    // SYN-ACKs are retransmitted at 1 s and 3 s; at 7 s the half-open
+    // connections are given up and the queue has room again.
+    let mut retransmitted = 0;
+    for _ in 0..7 {
+        h.advance(Duration::from_secs(1));
+        retransmitted += recv!(h).len();
+    }
+    assert_eq!(retransmitted, 4);
+    send!(h, Seg::new(R_ISS).syn());
+    let sa = recv!(h, one);
+    assert!(sa.syn);
+    assert_eq!(h.tcp.stats().syn_dropped, 1);
+}
+
+#[test]
+fn rst_in_active_syn_received_refuses() {
+    let (mut h, _) = syn_sent();
+    send!(h, Seg::new(R_ISS).syn());
+    let _ = recv!(h);
+    assert_eq!(h.state(), State::SynReceived);
+    send!(h, Seg::new(R_ISS + 1).rst());
+    assert_eq!(h.state(), State::Closed);
+    assert_eq!(h.tcp.error(h.s()), Some(ConnError::Refused));
+}
+
+#[test]
+fn listener_bound_to_an_address_ignores_others() {
+    let mut h = H::new(test_config());
+    let l = h.tcp.socket();
+    h.tcp
+        .bind(l, SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 9), L_PORT))
+        .unwrap();
+    h.tcp.listen(l, 4).unwrap();
+    // To 10.0.0.1: no listener there, so CLOSED answers with RST.
+    send!(h, Seg::new(R_ISS).syn());
+    assert!(recv!(h, one).rst);
+}
+
+#[test]
+fn listen_requires_bind() {
+    let mut tcp = TcpLayer::new(test_config());
+    let s = tcp.socket();
+    assert_eq!(tcp.listen(s, 4), Err(ListenError::NotBound));
+    assert_eq!(tcp.accept(s), Err(AcceptError::NotListening));
+}
+
+#[test]
+fn urgent_flag_is_ignored_data_still_delivered() {
+    let mut h = established();
+    let mut b = Seg::new(R_ISS + 1).ack(h.us()).data(b"urgent").to_bytes();
+    b[13] |= 0x20; // URG
+    b[19] = 1; // urgent pointer
+    let s = h.s();
+    h.tcp.input_segment(h.now, R_IP, L_IP, &b, PacketId(0));
+    let _ = recv!(h);
+    let mut buf = [0u8; 16];
+    assert_eq!(h.tcp.recv(s, h.now, &mut buf), Ok(6), "RFC 6093: in-band");
+}
+
+#[test]
+fn readiness_of_a_pending_connect() {
+    let (h, _) = syn_sent();
+    let r = h.tcp.readiness(h.s());
+    assert_eq!(r, Readiness::default(), "neither readable nor writable yet");
+}
+
+#[test]
+fn data_in_fin_wait_1_is_accepted() {
+    let mut h = fin_wait_1();
+    send!(h, Seg::new(R_ISS + 1).ack(h.us()).data(b"late data"));
+    assert_eq!(recv!(h, one).ack, Some(R_ISS + 10));
+    assert_eq!(h.read_all(), b"late data");
+    assert_eq!(h.state(), State::FinWait1);
+}
+
+#[test]
+fn data_in_close_wait_is_ignored() {
+    let mut h = close_wait();
+    // Data beyond the peer's FIN cannot be valid.
+    send!(h, Seg::new(R_ISS + 2).ack(h.us()).data(b"after fin"));
+    let _ = recv!(h);
+    let s = h.s();
+    let mut buf = [0u8; 16];
+    assert_eq!(h.tcp.recv(s, h.now, &mut buf), Ok(0));
+}
