@@ -38,6 +38,21 @@
 //! `app_read`. Payload bytes keep the id of the write that produced them,
 //! so the far side's read reports the id of the sender's write.
 
+//! Integration (see `src/scenario.rs` for a user):
+//! - build with `Stack::with_transport(cfg, TcpLayer::new(tcp_cfg))` and
+//!   reach the sockets through `stack.transport_mut()`;
+//! - give [`TcpConfig::packet_id_base`] a range apart from the stack's own
+//!   `StackConfig::packet_id_base` (ids of pure ACKs and control segments
+//!   come from it; data segments carry the id of their write);
+//! - connect() uses the socket's bound address, else
+//!   [`TcpLayer::set_default_source`] (for instance from
+//!   `Stack::source_for`);
+//! - [`TcpConfig::mss`] is what we advertise: set it to the interface MTU
+//!   less 40. Every segment is sent with DF (path MTU discovery, RFC 1191,
+//!   through `icmp_error`);
+//! - `poll_at()` returns the last `now` seen while output is pending, so
+//!   poll again at once in that case.
+
 mod buffer;
 mod congestion;
 mod tcb;
