@@ -146,28 +146,40 @@ reg [MW-1:0] meta_mem [0:FRAMES-1];
 /*
  * Write side
  */
-reg          in_frame_reg;
-reg          drop_reg;
-reg          ovf_reg;
-reg [15:0]   cnt_reg;
-reg [AW:0]   wr_ptr_reg;
-reg [AW:0]   wr_start_reg;
-reg [63:0]   wbuf_reg;
-reg [7:0]    p0_reg, p1_reg, p2_reg, p3_reg;
-reg [31:0]   csum_acc_reg;
+reg          in_frame_reg, in_frame_next;
+reg          drop_reg, drop_next;
+reg          ovf_reg, ovf_next;
+reg [15:0]   cnt_reg, cnt_next;
+reg [AW:0]   wr_ptr_reg, wr_ptr_next;
+reg [AW:0]   wr_start_reg, wr_start_next;
+reg [63:0]   wbuf_reg, wbuf_next;
+// The last four bytes seen (p0 newest): held back from the checksum until
+// it is known that they are not the FCS.
+reg [7:0]    p0_reg, p0_next;
+reg [7:0]    p1_reg, p1_next;
+reg [7:0]    p2_reg, p2_next;
+reg [7:0]    p3_reg, p3_next;
+reg [31:0]   csum_acc_reg, csum_acc_next;
 
 // Frame table write stage (one clock after tlast: fold the checksum).
-reg          mp_valid_reg;
-reg [AW:0]   mp_end_reg;
-reg [15:0]   mp_len_reg;
-reg [31:0]   mp_csum_reg;
-reg [7:0]    mp_err_reg;
-reg [7:0]    mp_sta_reg;
-reg [FW:0]   meta_wr_reg;
+reg          mp_valid_reg, mp_valid_next;
+reg [AW:0]   mp_end_reg, mp_end_next;
+reg [15:0]   mp_len_reg, mp_len_next;
+reg [31:0]   mp_csum_reg, mp_csum_next;
+reg [7:0]    mp_err_reg, mp_err_next;
+reg [7:0]    mp_sta_reg, mp_sta_next;
+reg [FW:0]   meta_wr_reg, meta_wr_next;
 
-reg stat_total_reg, stat_good_reg, stat_bcast_reg, stat_mcast_reg;
-reg stat_crc_reg, stat_er_reg, stat_runt_reg, stat_over_reg, stat_missed_reg;
-reg [15:0] stat_bytes_reg;
+reg stat_total_reg, stat_total_next;
+reg stat_good_reg, stat_good_next;
+reg stat_bcast_reg, stat_bcast_next;
+reg stat_mcast_reg, stat_mcast_next;
+reg stat_crc_reg, stat_crc_next;
+reg stat_er_reg, stat_er_next;
+reg stat_runt_reg, stat_runt_next;
+reg stat_over_reg, stat_over_next;
+reg stat_missed_reg, stat_missed_next;
+reg [15:0] stat_bytes_reg, stat_bytes_next;
 
 /*
  * Read side
@@ -276,83 +288,128 @@ always @(posedge clk) begin
     end
 end
 
-always @(posedge clk) begin
-    stat_total_reg <= 1'b0;
-    stat_good_reg <= 1'b0;
-    stat_bcast_reg <= 1'b0;
-    stat_mcast_reg <= 1'b0;
-    stat_crc_reg <= 1'b0;
-    stat_er_reg <= 1'b0;
-    stat_runt_reg <= 1'b0;
-    stat_over_reg <= 1'b0;
-    stat_missed_reg <= 1'b0;
-
-    if (mp_valid_reg) begin
-        meta_wr_reg <= meta_wr_reg + 1'b1;
-        mp_valid_reg <= 1'b0;
-    end
+always @* begin
+    in_frame_next = in_frame_reg;
+    drop_next = drop_reg;
+    ovf_next = ovf_reg;
+    cnt_next = cnt_reg;
+    wr_ptr_next = wr_ptr_reg;
+    wr_start_next = wr_start_reg;
+    wbuf_next = wbuf_reg;
+    p0_next = p0_reg;
+    p1_next = p1_reg;
+    p2_next = p2_reg;
+    p3_next = p3_reg;
+    csum_acc_next = csum_acc_reg;
+    mp_valid_next = 1'b0;
+    mp_end_next = mp_end_reg;
+    mp_len_next = mp_len_reg;
+    mp_csum_next = mp_csum_reg;
+    mp_err_next = mp_err_reg;
+    mp_sta_next = mp_sta_reg;
+    meta_wr_next = meta_wr_reg + {{FW{1'b0}}, mp_valid_reg};
+    stat_total_next = 1'b0;
+    stat_good_next = 1'b0;
+    stat_bcast_next = 1'b0;
+    stat_mcast_next = 1'b0;
+    stat_crc_next = 1'b0;
+    stat_er_next = 1'b0;
+    stat_runt_next = 1'b0;
+    stat_over_next = 1'b0;
+    stat_missed_next = 1'b0;
+    stat_bytes_next = stat_bytes_reg;
 
     if (beat) begin
-        wbuf_reg <= merged;
-        p0_reg <= s_axis_tdata;
-        p1_reg <= p0_reg;
-        p2_reg <= p1_reg;
-        p3_reg <= p2_reg;
-        csum_acc_reg <= (first ? 32'd0 : csum_acc_reg) + csum_delayed;
+        wbuf_next = merged;
+        p0_next = s_axis_tdata;
+        p1_next = p0_reg;
+        p2_next = p1_reg;
+        p3_next = p2_reg;
+        csum_acc_next = (first ? 32'd0 : csum_acc_reg) + csum_delayed;
         if (cnt_reg != 16'hFFFF) begin
-            cnt_reg <= cnt_reg + 16'd1;
+            cnt_next = cnt_reg + 16'd1;
         end
-        in_frame_reg <= 1'b1;
-        drop_reg <= drop_now;
-        ovf_reg <= ovf_now;
-        wr_ptr_reg <= wr_ptr_adv;
+        in_frame_next = 1'b1;
+        drop_next = drop_now;
+        ovf_next = ovf_now;
+        wr_ptr_next = wr_ptr_adv;
         if (s_axis_tlast) begin
-            in_frame_reg <= 1'b0;
-            drop_reg <= 1'b0;
-            ovf_reg <= 1'b0;
-            cnt_reg <= 16'd0;
+            in_frame_next = 1'b0;
+            drop_next = 1'b0;
+            ovf_next = 1'b0;
+            cnt_next = 16'd0;
             if (t_end) begin
-                stat_total_reg <= 1'b1;
-                stat_er_reg <= s_axis_tuser_rx_er;
-                stat_over_reg <= !s_axis_tuser_rx_er && s_axis_tuser_oversize;
-                stat_runt_reg <= !s_axis_tuser_rx_er && !s_axis_tuser_oversize && s_axis_tuser_runt;
-                stat_crc_reg <= !s_axis_tuser_rx_er && !t_len_bad && s_axis_tuser_fcs_bad;
-                stat_missed_reg <= t_missed;
-                stat_good_reg <= t_store && !t_err;
-                stat_bcast_reg <= t_store && !t_err && s_filter_bcast;
-                stat_mcast_reg <= t_store && !t_err && s_filter_mcast;
-                stat_bytes_reg <= len_total;
+                // One counter per faulty frame, by priority (see header).
+                stat_total_next = 1'b1;
+                stat_er_next = s_axis_tuser_rx_er;
+                stat_over_next = !s_axis_tuser_rx_er && s_axis_tuser_oversize;
+                stat_runt_next = !s_axis_tuser_rx_er && !s_axis_tuser_oversize && s_axis_tuser_runt;
+                stat_crc_next = !s_axis_tuser_rx_er && !t_len_bad && s_axis_tuser_fcs_bad;
+                stat_missed_next = t_missed;
+                stat_good_next = t_store && !t_err;
+                stat_bcast_next = t_store && !t_err && s_filter_bcast;
+                stat_mcast_next = t_store && !t_err && s_filter_mcast;
+                stat_bytes_next = len_total;
             end
             if (t_end && t_store) begin
-                wr_start_reg <= wr_ptr_adv;
-                mp_valid_reg <= 1'b1;
-                mp_end_reg <= wr_ptr_adv;
-                mp_len_reg <= cfg_secrc ? len_total - 16'd4 : len_total;
-                mp_csum_reg <= csum_final;
-                mp_err_reg <= 8'd0;
-                mp_err_reg[ERR_CE] <= s_axis_tuser_fcs_bad;
-                mp_err_reg[ERR_RXE] <= s_axis_tuser_rx_er;
-                mp_sta_reg <= 8'd0;
-                mp_sta_reg[STA_PIF] <= s_filter_pif;
+                wr_start_next = wr_ptr_adv;
+                mp_valid_next = 1'b1;
+                mp_end_next = wr_ptr_adv;
+                mp_len_next = cfg_secrc ? len_total - 16'd4 : len_total;
+                mp_csum_next = csum_final;
+                mp_err_next = 8'd0;
+                mp_err_next[ERR_CE] = s_axis_tuser_fcs_bad;
+                mp_err_next[ERR_RXE] = s_axis_tuser_rx_er;
+                mp_sta_next = 8'd0;
+                mp_sta_next[STA_PIF] = s_filter_pif;
             end else begin
-                wr_ptr_reg <= wr_start_reg;
+                wr_ptr_next = wr_start_reg;
             end
         end
     end
 
     if (flush) begin
         // Stored frames go; a frame in progress is dropped up to its tlast.
-        wr_ptr_reg <= {AW+1{1'b0}};
-        wr_start_reg <= {AW+1{1'b0}};
-        meta_wr_reg <= {FW+1{1'b0}};
-        mp_valid_reg <= 1'b0;
+        wr_ptr_next = {AW+1{1'b0}};
+        wr_start_next = {AW+1{1'b0}};
+        meta_wr_next = {FW+1{1'b0}};
+        mp_valid_next = 1'b0;
         if (beat ? !s_axis_tlast : in_frame_reg) begin
-            drop_reg <= 1'b1;
-        end
-        if (beat && first && !s_axis_tlast) begin
-            in_frame_reg <= 1'b1;
+            drop_next = 1'b1;
         end
     end
+end
+
+always @(posedge clk) begin
+    in_frame_reg <= in_frame_next;
+    drop_reg <= drop_next;
+    ovf_reg <= ovf_next;
+    cnt_reg <= cnt_next;
+    wr_ptr_reg <= wr_ptr_next;
+    wr_start_reg <= wr_start_next;
+    wbuf_reg <= wbuf_next;
+    p0_reg <= p0_next;
+    p1_reg <= p1_next;
+    p2_reg <= p2_next;
+    p3_reg <= p3_next;
+    csum_acc_reg <= csum_acc_next;
+    mp_valid_reg <= mp_valid_next;
+    mp_end_reg <= mp_end_next;
+    mp_len_reg <= mp_len_next;
+    mp_csum_reg <= mp_csum_next;
+    mp_err_reg <= mp_err_next;
+    mp_sta_reg <= mp_sta_next;
+    meta_wr_reg <= meta_wr_next;
+    stat_total_reg <= stat_total_next;
+    stat_good_reg <= stat_good_next;
+    stat_bcast_reg <= stat_bcast_next;
+    stat_mcast_reg <= stat_mcast_next;
+    stat_crc_reg <= stat_crc_next;
+    stat_er_reg <= stat_er_next;
+    stat_runt_reg <= stat_runt_next;
+    stat_over_reg <= stat_over_next;
+    stat_missed_reg <= stat_missed_next;
+    stat_bytes_reg <= stat_bytes_next;
 
     if (rst) begin
         in_frame_reg <= 1'b0;
