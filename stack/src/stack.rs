@@ -67,6 +67,11 @@ pub struct StackConfig {
     pub packet_id_base: u64,
     /// Identifier of this stack's echo requests.
     pub ping_ident: u16,
+    /// ICMP errors sent per second at most, as a token bucket (RFC 1812
+    /// 4.3.2.8; Linux `icmp_msgs_per_sec`); 0: unlimited.
+    pub icmp_errors_per_sec: u32,
+    /// Burst size of that bucket (Linux `icmp_msgs_burst`).
+    pub icmp_errors_burst: u32,
 }
 
 impl StackConfig {
@@ -80,6 +85,8 @@ impl StackConfig {
             udp_rx_queue: 64,
             packet_id_base: 0,
             ping_ident: 0x4e53,
+            icmp_errors_per_sec: 1000,
+            icmp_errors_burst: 50,
         }
     }
 }
@@ -158,6 +165,9 @@ pub struct Stack<T: Ipv4Transport = NoTransport> {
     /// Datagrams addressed to ourselves, delivered at the next poll.
     loopback: VecDeque<PacketBuf>,
     now: Instant,
+    /// ICMP error tokens and when they were last refilled.
+    icmp_tokens: u32,
+    icmp_refill: Instant,
 }
 
 impl Stack<NoTransport> {
@@ -169,6 +179,7 @@ impl Stack<NoTransport> {
 
 impl<T: Ipv4Transport> Stack<T> {
     pub fn with_transport(config: StackConfig, transport: T) -> Stack<T> {
+        let icmp_tokens = config.icmp_errors_burst;
         Stack {
             neighbors: NeighborTable::new(config.neighbor),
             reasm: Reassembler::new(config.reasm),
@@ -185,6 +196,8 @@ impl<T: Ipv4Transport> Stack<T> {
             next_packet_id: 1,
             loopback: VecDeque::new(),
             now: Instant::ZERO,
+            icmp_tokens,
+            icmp_refill: Instant::ZERO,
         }
     }
 
@@ -330,6 +343,30 @@ impl<T: Ipv4Transport> Stack<T> {
             metric,
             src: None,
         })
+    }
+
+    /// Remove a static route added with [`Stack::add_route`].
+    pub fn remove_route(
+        &mut self,
+        dest: Ipv4Cidr,
+        gateway: Option<Ipv4Addr>,
+    ) -> Result<(), RouteError> {
+        let dest = dest.network();
+        let n = self.fib.remove_where(|r| {
+            r.kind == RouteKind::Static && r.dest == dest && r.gateway == gateway
+        });
+        if n == 0 {
+            Err(RouteError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Set an interface's IP MTU (the device's MTU still caps it).
+    pub fn set_mtu(&mut self, id: IfaceId, mtu: usize) {
+        if let Some(i) = self.ifaces.get_mut(id.0) {
+            i.mtu = mtu;
+        }
     }
 
     /// Add `default via gateway`.
@@ -1570,11 +1607,36 @@ impl<T: Ipv4Transport> Stack<T> {
             },
         };
         let buf = build_icmp(&repr);
+        if !self.icmp_token(now) {
+            self.stats.icmp_errors_ratelimited += 1;
+            return;
+        }
         let from = self.ifaces.get(in_iface).and_then(|i| i.primary_addr());
         let from = from.or_else(|| self.source_for(src));
         self.stats.icmp_errors_sent += 1;
         journey!(self, now, in_iface, PacketId(0), "icmp", "error", to = %src, kind = ?kind);
         let _ = self.send_icmp(now, from, src, buf);
+    }
+
+    /// Take one ICMP error token, refilling the bucket for the time passed.
+    fn icmp_token(&mut self, now: Instant) -> bool {
+        let rate = u64::from(self.config.icmp_errors_per_sec);
+        if rate == 0 {
+            return true;
+        }
+        let per_token = 1_000_000_000 / rate;
+        let elapsed = (now - self.icmp_refill).as_nanos();
+        let new = elapsed / per_token.max(1);
+        if new > 0 {
+            let burst = u64::from(self.config.icmp_errors_burst);
+            self.icmp_tokens = (u64::from(self.icmp_tokens) + new).min(burst) as u32;
+            self.icmp_refill += crate::time::Duration::from_nanos(new * per_token);
+        }
+        if self.icmp_tokens == 0 {
+            return false;
+        }
+        self.icmp_tokens -= 1;
+        true
     }
 
     // ----- ping -----------------------------------------------------------

@@ -122,6 +122,8 @@ pub struct Stats {
     pub route_cache_misses: u64,
     /// ICMP errors sent.
     pub icmp_errors_sent: u64,
+    /// ICMP errors suppressed by the rate limit.
+    pub icmp_errors_ratelimited: u64,
     /// Pcap records that failed to write.
     pub pcap_errors: u64,
 }
@@ -146,6 +148,7 @@ impl Default for Stats {
             route_cache_hits: 0,
             route_cache_misses: 0,
             icmp_errors_sent: 0,
+            icmp_errors_ratelimited: 0,
             pcap_errors: 0,
         }
     }

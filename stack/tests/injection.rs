@@ -484,3 +484,28 @@ fn ip_validation_counts_each_reason() {
     assert_eq!(st.rx_consumed, 0);
     check_accounting(&s);
 }
+
+#[test]
+fn icmp_errors_are_rate_limited() {
+    let (mut s, mut d0, mut d1) = router();
+    let a = Ipv4Addr::new(10, 0, 1, 2);
+    let b = Ipv4Addr::new(10, 0, 2, 2);
+    let a_mac = MacAddr([2, 0, 0, 0, 0, 1]);
+    let r0_mac = MacAddr([2, 0, 0, 0, 0, 10]);
+    for i in 0..200u16 {
+        let p = ip_packet(a, b, IpProtocol::Udp, &[0; 8], i, false, false, 0, 1);
+        d0.rx.push_back(eth(r0_mac, a_mac, EtherType::Ipv4, &p));
+    }
+    poll2(&mut s, &mut d0, &mut d1, Instant::ZERO);
+    let st = s.stats();
+    assert_eq!(st.rx_drop(DropReason::Ipv4TtlExpired), 200);
+    // The default bucket: a burst of 50, then 1000 per second.
+    assert_eq!((st.icmp_errors_sent, st.icmp_errors_ratelimited), (50, 150));
+    for i in 0..20u16 {
+        let p = ip_packet(a, b, IpProtocol::Udp, &[0; 8], i, false, false, 0, 1);
+        d0.rx.push_back(eth(r0_mac, a_mac, EtherType::Ipv4, &p));
+    }
+    poll2(&mut s, &mut d0, &mut d1, Instant::from_millis(10));
+    assert_eq!(s.stats().icmp_errors_sent, 60);
+    check_accounting(&s);
+}
