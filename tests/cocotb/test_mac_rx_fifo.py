@@ -8,6 +8,7 @@ import random
 
 import cocotb
 from cocotb.triggers import RisingEdge
+from cocotbext.eth import GmiiFrame
 
 from cocotb_run import run
 from rxpath_tb import (
@@ -56,6 +57,29 @@ async def preamble_lengths(dut):
     check_good(tb, sent, secrc=False, pcss=14)
     assert tb.counts() == expect(total=len(sent), good=len(sent))
     assert tb.bytes.values == [len(f) for f in sent]
+
+
+@cocotb.test()
+async def bursts_without_frame_ignored(dut):
+    """Bursts that never become a frame are neither stored nor counted:
+    rx_dv falling before the SFD, right after it, a byte other than 0x55
+    before the SFD, rx_er in the preamble. Frames around them are kept."""
+    tb = RxPathTB(dut, seed=12)
+    await tb.start()
+    rng = random.Random(12)
+    good = [make_frame(OUR_MAC, 80, rng) for _ in range(2)]
+    tb.send(good[0])
+    tb.source.send_nowait(GmiiFrame(b"\x55" * 7))  # no SFD
+    tb.source.send_nowait(GmiiFrame(b"\x55" * 7 + b"\xd5"))  # SFD, no data
+    tb.source.send_nowait(GmiiFrame(b"\x55\x55\x12\x55\xd5" + make_frame(OUR_MAC, 80, rng)))
+    raw = b"\x55" * 7 + b"\xd5" + make_frame(OUR_MAC, 80, rng)
+    err = [0] * len(raw)
+    err[3] = 1
+    tb.source.send_nowait(GmiiFrame(raw, err))  # rx_er in the preamble
+    tb.send(good[1])
+    await tb.settle()
+    check_good(tb, good, secrc=False, pcss=14)
+    assert tb.counts() == expect(total=2, good=2)
 
 
 @cocotb.test()
