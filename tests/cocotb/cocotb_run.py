@@ -104,6 +104,19 @@ def _source_digest(files: Sequence[Path], includes: Sequence[Path]) -> str:
     return h.hexdigest()
 
 
+def _prune_results(build_dir: Path, test_module: str) -> None:
+    """Remove results files left by earlier runs whose process is gone
+    (results are named by pid so that concurrent runs do not collide)."""
+    for f in build_dir.glob(f"results-{test_module}-*.xml"):
+        try:
+            pid = int(f.stem.rsplit("-", 1)[1])
+            os.kill(pid, 0)
+        except (ValueError, ProcessLookupError):
+            f.unlink(missing_ok=True)
+        except PermissionError:
+            pass
+
+
 def _count_results(xml: Path) -> tuple[int, int]:
     if not xml.is_file():
         raise AssertionError(f"simulation ended abnormally: no results file {xml}")
@@ -187,6 +200,7 @@ def run(
     os.environ.update(extra_env or {})
     if seed is None:
         seed = int(os.environ.get("NICSIM_SEED", "1"))
+    _prune_results(build_dir, test_module)
     results = build_dir / f"results-{test_module}-{os.getpid()}.xml"
     try:
         runner.test(
