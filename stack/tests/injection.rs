@@ -509,3 +509,95 @@ fn icmp_errors_are_rate_limited() {
     assert_eq!(s.stats().icmp_errors_sent, 60);
     check_accounting(&s);
 }
+
+fn arp_frame(
+    op: ArpOperation,
+    sh: MacAddr,
+    si: Ipv4Addr,
+    th: MacAddr,
+    ti: Ipv4Addr,
+    dst: MacAddr,
+) -> PacketBuf {
+    let repr = ArpRepr {
+        operation: op,
+        source_hw: sh,
+        source_ip: si,
+        target_hw: th,
+        target_ip: ti,
+    };
+    let mut b = [0u8; 28];
+    repr.emit(&mut ArpPacket::new_unchecked(&mut b[..]));
+    eth(dst, sh, EtherType::Arp, &b)
+}
+
+#[test]
+fn arp_reply_bytes_and_gratuitous_update() {
+    let (mut s, mut dev) = host(StackConfig::new("b"));
+    // The gratuitous ARP queued when the address was added.
+    poll(&mut s, &mut dev, Instant::ZERO);
+    assert_eq!(dev.tx.len(), 1);
+    let garp: [u8; 42] = [
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 2, 0x08, 0x06, // Ethernet
+        0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01, // request
+        2, 0, 0, 0, 0, 2, 10, 0, 0, 2, // sender: us
+        0, 0, 0, 0, 0, 0, 10, 0, 0, 2, // target: us (RFC 5227 3)
+    ];
+    assert_eq!(dev.tx[0].data(), &garp[..]);
+    dev.tx.clear();
+    // A request for our address from a new host: reply, and learn it.
+    dev.rx.push_back(arp_frame(
+        ArpOperation::Request,
+        PEER_MAC,
+        PEER,
+        MacAddr::ZERO,
+        US,
+        MacAddr::BROADCAST,
+    ));
+    poll(&mut s, &mut dev, Instant::from_micros(5));
+    let reply: [u8; 42] = [
+        2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x06, // Ethernet
+        0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x02, // reply
+        2, 0, 0, 0, 0, 2, 10, 0, 0, 2, // sender: us
+        2, 0, 0, 0, 0, 1, 10, 0, 0, 1, // target: the requester
+    ];
+    assert_eq!(dev.tx.len(), 1);
+    assert_eq!(dev.tx[0].data(), &reply[..]);
+    assert_eq!(s.neighbors().get(0, PEER).unwrap().mac, Some(PEER_MAC));
+    // A gratuitous ARP announcing a new MAC for PEER updates the entry
+    // (RFC 826 merge) even though it is not addressed to us.
+    let moved = MacAddr([2, 0, 0, 0, 0, 0x31]);
+    dev.rx.push_back(arp_frame(
+        ArpOperation::Request,
+        moved,
+        PEER,
+        MacAddr::ZERO,
+        PEER,
+        MacAddr::BROADCAST,
+    ));
+    // A gratuitous ARP for a host we do not know creates nothing.
+    let other = Ipv4Addr::new(10, 0, 0, 77);
+    dev.rx.push_back(arp_frame(
+        ArpOperation::Request,
+        moved,
+        other,
+        MacAddr::ZERO,
+        other,
+        MacAddr::BROADCAST,
+    ));
+    poll(&mut s, &mut dev, Instant::from_micros(10));
+    assert_eq!(s.neighbors().get(0, PEER).unwrap().mac, Some(moved));
+    assert!(s.neighbors().get(0, other).is_none());
+    assert_eq!(s.stats().rx_drop(DropReason::ArpNotForUs), 2);
+    // A sender claiming a group MAC is refused.
+    dev.rx.push_back(arp_frame(
+        ArpOperation::Reply,
+        MacAddr::BROADCAST,
+        PEER,
+        US_MAC,
+        US,
+        US_MAC,
+    ));
+    poll(&mut s, &mut dev, Instant::from_micros(15));
+    assert_eq!(s.stats().rx_drop(DropReason::ArpBadSource), 1);
+    check_accounting(&s);
+}

@@ -1,7 +1,7 @@
 //! ARP for IPv4 over Ethernet (RFC 826).
 
 use super::ethernet::MacAddr;
-use super::{Field, WireError, WireResult};
+use super::{Field, WireError, WireResult, be16, ip, mac};
 use core::net::Ipv4Addr;
 
 /// The operation field (RFC 826; IANA ARP parameters).
@@ -140,18 +140,6 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> ArpPacket<T> {
     pub fn set_target_ip(&mut self, a: Ipv4Addr) {
         self.buffer.as_mut()[field::TPA].copy_from_slice(&a.octets());
     }
-}
-
-fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
-}
-fn mac(b: &[u8]) -> MacAddr {
-    let mut a = [0; 6];
-    a.copy_from_slice(b);
-    MacAddr(a)
-}
-fn ip(b: &[u8]) -> Ipv4Addr {
-    Ipv4Addr::new(b[0], b[1], b[2], b[3])
 }
 
 /// An Ethernet/IPv4 ARP packet.

@@ -123,15 +123,11 @@ impl<T: AsRef<[u8]>> EthernetFrame<T> {
     }
 
     pub fn dst_addr(&self) -> MacAddr {
-        let mut a = [0; 6];
-        a.copy_from_slice(&self.buffer.as_ref()[field::DST]);
-        MacAddr(a)
+        super::mac(&self.buffer.as_ref()[field::DST])
     }
 
     pub fn src_addr(&self) -> MacAddr {
-        let mut a = [0; 6];
-        a.copy_from_slice(&self.buffer.as_ref()[field::SRC]);
-        MacAddr(a)
+        super::mac(&self.buffer.as_ref()[field::SRC])
     }
 
     pub fn ethertype(&self) -> EtherType {

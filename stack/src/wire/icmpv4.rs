@@ -1,7 +1,7 @@
 //! ICMPv4 (RFC 792): echo, destination unreachable, time exceeded; the
 //! "fragmentation needed" next-hop MTU of RFC 1191 4.
 
-use super::{Field, Rest, WireError, WireResult, checksum};
+use super::{Field, Rest, WireError, WireResult, be16, checksum};
 
 /// The type field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -202,10 +202,6 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Icmpv4Packet<T> {
         let c = checksum::checksum(self.buffer.as_ref());
         self.set_checksum(c);
     }
-}
-
-fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
 }
 
 /// The ICMPv4 messages this stack sends and understands. For errors,

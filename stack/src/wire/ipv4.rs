@@ -2,7 +2,7 @@
 //! the header length the IHL field gives, and [`Ipv4Repr`] does not carry
 //! them. This stack never emits options.
 
-use super::{Field, WireError, WireResult, checksum};
+use super::{Field, WireError, WireResult, be16, checksum, ip};
 use core::fmt;
 use core::net::Ipv4Addr;
 
@@ -281,14 +281,6 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<T> {
         let t = usize::from(self.total_len());
         &mut self.buffer.as_mut()[h..t]
     }
-}
-
-fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
-}
-
-fn ip(b: &[u8]) -> Ipv4Addr {
-    Ipv4Addr::new(b[0], b[1], b[2], b[3])
 }
 
 /// The fields of an IPv4 header this stack uses; options are dropped.

@@ -45,6 +45,23 @@ impl std::error::Error for WireError {}
 
 pub type WireResult<T> = Result<T, WireError>;
 
+/// A big-endian 16-bit field; the slice holds at least two bytes.
+pub(crate) fn be16(b: &[u8]) -> u16 {
+    u16::from_be_bytes([b[0], b[1]])
+}
+
+/// An IPv4 address field; the slice holds at least four bytes.
+pub(crate) fn ip(b: &[u8]) -> core::net::Ipv4Addr {
+    core::net::Ipv4Addr::new(b[0], b[1], b[2], b[3])
+}
+
+/// A MAC address field; the slice holds exactly six bytes.
+pub(crate) fn mac(b: &[u8]) -> MacAddr {
+    let mut a = [0; 6];
+    a.copy_from_slice(b);
+    MacAddr(a)
+}
+
 /// A byte range of a header field.
 pub(crate) type Field = core::ops::Range<usize>;
 /// The rest of a buffer from an offset.

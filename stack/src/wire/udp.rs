@@ -2,7 +2,7 @@
 //! data; a transmitted zero is sent as all ones, and a received zero means
 //! "no checksum" (RFC 768, "Fields").
 
-use super::{Field, Rest, WireError, WireResult, checksum};
+use super::{Field, Rest, WireError, WireResult, be16, checksum};
 use core::net::Ipv4Addr;
 
 mod field {
@@ -109,10 +109,6 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> UdpPacket<T> {
         let c = checksum::transport_checksum(src, dst, PROTOCOL_UDP, &self.buffer.as_ref()[..end]);
         self.set_checksum(if c == 0 { 0xffff } else { c });
     }
-}
-
-fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
 }
 
 /// The UDP header fields (the checksum is computed, not carried).
