@@ -44,6 +44,22 @@
 //! Applications reach the transport through `Stack::transport_mut()`, and
 //! ask the stack for a source address with `Stack::source_for(dst)` and for
 //! the path MTU with `Stack::mtu_for(dst)`.
+//!
+//! # Accounting and tracing
+//! Every frame taken from a device (or looped back) ends either consumed or
+//! dropped with one [`stats::DropReason`]:
+//! `rx_frames == rx_consumed + rx_drops_total()` always holds; transmit
+//! drops are counted apart. Packet ids are assigned where a payload enters
+//! (UDP send, ICMP build) as `StackConfig::packet_id_base + n` unless the
+//! buffer already has one, and each step emits a `tracing` event with
+//! target `journey` and fields `host`, `iface`, `layer`, `event`, `packet`
+//! (the id), `ns` (simulated time), plus step-specific ones (`route`,
+//! `reason`, `len`, ...).
+//!
+//! # Tests of other layers
+//! [`softwire::SoftWire`] joins stacks over a seeded, impairable wire (see
+//! its module documentation); [`softwire::QueueDevice`] injects frames and
+//! collects what the stack sends.
 #![deny(unsafe_code)]
 
 pub mod buf;

@@ -347,7 +347,7 @@ impl NeighborTable {
         work
     }
 
-    /// The next time [`NeighborTable::poll`] has something to do.
+    /// The next time the neighbour timers have something to do.
     pub fn poll_at(&self) -> Option<Instant> {
         let cfg = self.config;
         self.entries
