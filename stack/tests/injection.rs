@@ -601,3 +601,69 @@ fn arp_reply_bytes_and_gratuitous_update() {
     assert_eq!(s.stats().rx_drop(DropReason::ArpBadSource), 1);
     check_accounting(&s);
 }
+
+#[test]
+fn protocol_unreachable_quotes_the_datagram() {
+    let (mut s, mut dev) = host(StackConfig::new("b"));
+    let bad = ip_packet(
+        PEER,
+        US,
+        IpProtocol::Unknown(253),
+        b"experiment",
+        9,
+        false,
+        false,
+        0,
+        64,
+    );
+    dev.rx.push_back(arp_frame(
+        ArpOperation::Request,
+        PEER_MAC,
+        PEER,
+        MacAddr::ZERO,
+        US,
+        MacAddr::BROADCAST,
+    ));
+    dev.rx
+        .push_back(eth(US_MAC, PEER_MAC, EtherType::Ipv4, &bad));
+    poll(&mut s, &mut dev, Instant::ZERO);
+    let out = ipv4_frames(&dev);
+    assert_eq!(out.len(), 1);
+    let ip = Ipv4Packet::new_checked(&out[0][..]).unwrap();
+    assert_eq!((ip.src_addr(), ip.dst_addr(), ip.ttl()), (US, PEER, 64));
+    let icmp = Icmpv4Packet::new_checked(ip.payload()).unwrap();
+    assert!(icmp.verify_checksum());
+    // Type 3 code 2, the header and eight bytes of the offender (RFC 792).
+    assert_eq!((u8::from(icmp.msg_type()), icmp.msg_code()), (3, 2));
+    assert_eq!(icmp.data(), &bad[..28]);
+    assert_eq!(s.stats().rx_drop(DropReason::Ipv4UnknownProtocol), 1);
+    check_accounting(&s);
+}
+
+#[test]
+fn reassembly_memory_limit_evicts_the_oldest() {
+    let mut cfg = StackConfig::new("b");
+    cfg.reasm.mem_limit = 4000;
+    let (mut s, mut dev) = host(cfg);
+    let sock = s
+        .udp_bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 9000))
+        .unwrap();
+    let data = vec![0x11u8; 3000];
+    let first = fragments(&udp_datagram(PEER, US, 9000, &data, 1), &[1480, 2960]);
+    let second = fragments(&udp_datagram(PEER, US, 9000, &data, 2), &[1480, 2960]);
+    // Two fragments of the first (2960 bytes), then the second datagram's:
+    // its first fragment needs the room, so the first datagram goes.
+    for f in [&first[0], &first[1], &second[0], &second[1], &second[2]] {
+        dev.rx.push_back(eth(US_MAC, PEER_MAC, EtherType::Ipv4, f));
+    }
+    // The rest of the first comes too late.
+    dev.rx
+        .push_back(eth(US_MAC, PEER_MAC, EtherType::Ipv4, &first[2]));
+    poll(&mut s, &mut dev, Instant::ZERO);
+    assert_eq!(s.stats().reasm_evicted, 1);
+    assert_eq!(s.stats().reassembled, 1);
+    assert_eq!(s.udp_recv_from(sock).unwrap().payload.data(), &data[..]);
+    assert!(s.udp_recv_from(sock).is_none());
+    assert!(s.reassembler().held_bytes() <= 4000);
+    check_accounting(&s);
+}
