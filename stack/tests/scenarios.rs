@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Host, cidr, mac, run_for, run_until};
+use common::{Host, cidr, mac, run_for, run_until, until_pings_answered};
 use core::net::{Ipv4Addr, SocketAddrV4};
 use stack::icmp::PingEvent;
 use stack::neighbor::NeighborState;
@@ -70,13 +70,11 @@ fn arp_resolution_and_ping_on_a_lan() {
     run_for(&mut [&mut a, &mut b], &mut now, Instant::from_millis(1));
     assert!(a.stack.neighbors().is_empty());
     a.stack.ping(now, peer, 1, 56).unwrap();
-    let ok = run_until(
+    assert!(until_pings_answered(
         &mut [&mut a, &mut b],
         &mut now,
-        Instant::from_millis(100),
-        |h| h[0].stack.pings_outstanding() == 0,
-    );
-    assert!(ok);
+        Duration::from_millis(100)
+    ));
     // ARP request, ARP reply, echo request, echo reply: four wire delays.
     match a.stack.take_ping_event().unwrap() {
         PingEvent::Reply {
@@ -108,11 +106,10 @@ fn arp_resolution_and_ping_on_a_lan() {
     // Second ping: resolved already, two wire delays.
     let t = now;
     a.stack.ping(now, peer, 2, 8).unwrap();
-    assert!(run_until(
+    assert!(until_pings_answered(
         &mut [&mut a, &mut b],
         &mut now,
-        t + Duration::from_millis(10),
-        |h| { h[0].stack.pings_outstanding() == 0 }
+        Duration::from_millis(10)
     ));
     match a.stack.take_ping_event().unwrap() {
         PingEvent::Reply { rtt, seq: 2, .. } => assert_eq!(rtt, cfg.latency.saturating_mul(2)),
@@ -148,11 +145,10 @@ fn ping_across_a_router_and_ttl_expiry() {
     let (mut a, mut r, mut b) = routed(WireConfig::default(), WireConfig::default());
     let mut now = Instant::ZERO;
     a.stack.ping(now, B, 7, 100).unwrap();
-    assert!(run_until(
+    assert!(until_pings_answered(
         &mut [&mut a, &mut r, &mut b],
         &mut now,
-        Instant::from_millis(100),
-        |h| { h[0].stack.pings_outstanding() == 0 }
+        Duration::from_millis(100)
     ));
     match a.stack.take_ping_event().unwrap() {
         PingEvent::Reply {
@@ -169,12 +165,10 @@ fn ping_across_a_router_and_ttl_expiry() {
     assert_eq!(r.stack.stats().forwarded, 2);
     // TTL 1 runs out at the router: time exceeded in transit (RFC 792).
     a.stack.ping_ttl(now, B, 8, 10, 1).unwrap();
-    let t = now;
-    assert!(run_until(
+    assert!(until_pings_answered(
         &mut [&mut a, &mut r, &mut b],
         &mut now,
-        t + Duration::from_millis(10),
-        |h| { h[0].stack.pings_outstanding() == 0 }
+        Duration::from_millis(10)
     ));
     assert_eq!(
         a.stack.take_ping_event(),
@@ -188,12 +182,10 @@ fn ping_across_a_router_and_ttl_expiry() {
     assert_eq!(r.stack.stats().icmp_errors_sent, 1);
     // TTL 2 reaches B.
     a.stack.ping_ttl(now, B, 9, 10, 2).unwrap();
-    let t = now;
-    assert!(run_until(
+    assert!(until_pings_answered(
         &mut [&mut a, &mut r, &mut b],
         &mut now,
-        t + Duration::from_millis(10),
-        |h| { h[0].stack.pings_outstanding() == 0 }
+        Duration::from_millis(10)
     ));
     assert!(matches!(
         a.stack.take_ping_event(),
@@ -203,12 +195,10 @@ fn ping_across_a_router_and_ttl_expiry() {
     a.stack
         .ping(now, Ipv4Addr::new(192, 0, 2, 1), 10, 10)
         .unwrap();
-    let t = now;
-    assert!(run_until(
+    assert!(until_pings_answered(
         &mut [&mut a, &mut r, &mut b],
         &mut now,
-        t + Duration::from_millis(10),
-        |h| { h[0].stack.pings_outstanding() == 0 }
+        Duration::from_millis(10)
     ));
     assert_eq!(
         a.stack.take_ping_event(),

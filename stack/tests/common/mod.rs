@@ -103,3 +103,12 @@ pub fn run_for(hosts: &mut [&mut Host], now: &mut Instant, deadline: Instant) {
         h.poll(*now);
     }
 }
+
+/// Run until the first host has no echo request outstanding, for at most
+/// `within` from `*now`.
+pub fn until_pings_answered(hosts: &mut [&mut Host], now: &mut Instant, within: Duration) -> bool {
+    let deadline = *now + within;
+    run_until(hosts, now, deadline, |h| {
+        h[0].stack.pings_outstanding() == 0
+    })
+}
