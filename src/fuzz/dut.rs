@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use driver::hal::DmaMemory;
 use sim::model::mem::{HostMemory, RegionKind, Violation};
 use sim::model::{ModelConfig, NicModel, RxFrame};
 
@@ -38,8 +39,10 @@ impl std::error::Error for DutError {}
 pub trait Dut {
     /// A short name for reports ("model", "rtl", "model+IgnoreEop").
     fn name(&self) -> String;
-    /// Map `len` bytes at `addr` (zeroed).
-    fn map(&mut self, addr: u64, len: usize, kind: RegionKind) -> Result<(), DutError>;
+    /// Allocate `len` zeroed bytes of host memory of `kind` (the back
+    /// end's allocator chooses the address; the harness maps the reference
+    /// model's memory at the same address).
+    fn alloc(&mut self, len: usize, kind: RegionKind) -> Result<u64, DutError>;
     fn cpu_write(&mut self, addr: u64, data: &[u8]);
     fn cpu_read(&mut self, addr: u64, buf: &mut [u8]);
     fn read32(&mut self, offset: u32) -> u32;
@@ -80,8 +83,17 @@ impl ModelDut {
     pub fn new(cfg: ModelConfig) -> ModelDut {
         ModelDut {
             nic: NicModel::new(cfg),
-            mem: HostMemory::new(0, u64::MAX),
+            // Allocations start at 4 GiB, so the high base registers matter.
+            mem: HostMemory::new(0x1_0000_0000, 1 << 40),
         }
+    }
+
+    /// Map `len` bytes at `addr` (the reference follows the device's
+    /// allocator).
+    pub fn map_at(&mut self, addr: u64, len: usize, kind: RegionKind) -> Result<(), DutError> {
+        self.mem
+            .map_at(addr, len, kind)
+            .map_err(|_| DutError::Map { addr, len })
     }
 }
 
@@ -92,10 +104,12 @@ impl Dut for ModelDut {
             Some(m) => format!("model+{m:?}"),
         }
     }
-    fn map(&mut self, addr: u64, len: usize, kind: RegionKind) -> Result<(), DutError> {
-        self.mem
-            .map_at(addr, len, kind)
-            .map_err(|_| DutError::Map { addr, len })
+    fn alloc(&mut self, len: usize, kind: RegionKind) -> Result<u64, DutError> {
+        let r = match kind {
+            RegionKind::Coherent => self.mem.alloc_coherent(len, 128),
+            RegionKind::Streaming(dir) => self.mem.map(len, dir),
+        };
+        r.map(|a| a.0).map_err(|_| DutError::Map { addr: 0, len })
     }
     fn cpu_write(&mut self, addr: u64, data: &[u8]) {
         // The harness writes only inside regions it mapped.

@@ -14,6 +14,7 @@
 pub mod dut;
 pub mod harness;
 pub mod ops;
+pub mod rtl;
 
 use std::cell::Cell;
 use std::fs;
@@ -30,10 +31,13 @@ use ops::Program;
 /// Operations per generated program (upper bound).
 pub const MAX_OPS: usize = 40;
 
-/// A device back end by name: `model` (the reference against itself),
-/// `model+<Mutation>` (the model with a planted bug, e.g.
-/// `model+IgnoreEop`), or `rtl` once the simulation bridge provides it.
+/// A device back end by name: `rtl` (the Verilated NIC in the simulation
+/// world), `model` (the reference against itself), `model+<Mutation>` (the
+/// model with a planted bug, e.g. `model+IgnoreEop`).
 pub fn dut_by_name(name: &str) -> Result<Box<dyn Dut>, String> {
+    if name == "rtl" {
+        return Ok(Box::new(rtl::RtlDut::new(1)));
+    }
     if name == "model" {
         return Ok(Box::new(ModelDut::new(ModelConfig::default())));
     }
@@ -45,7 +49,7 @@ pub fn dut_by_name(name: &str) -> Result<Box<dyn Dut>, String> {
         })));
     }
     Err(format!(
-        "unknown device `{name}` (known: model, model+<mutation>; the RTL back end is not wired in yet)"
+        "unknown device `{name}` (known: rtl, model, model+<mutation>)"
     ))
 }
 

@@ -108,33 +108,46 @@ pub struct FilterConfig<'a> {
     pub mta: &'a [u32],
 }
 
-/// Whether the filter accepts a frame for `da` (8254x 13.4.22 RCTL, 13.5.1
-/// MTA, 13.5.2/13.5.3 RAL/RAH): an exact match on a valid RAL/RAH entry,
-/// broadcast with BAM, unicast promiscuous (UPE), multicast promiscuous
-/// (MPE), or a multicast whose MTA hash bit is set.
-pub fn filter_accepts(cfg: &FilterConfig<'_>, da: &[u8; 6]) -> bool {
+/// The filter's verdict on a destination address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilterVerdict {
+    pub accept: bool,
+    /// Passed only through the imperfect MTA hash (RX status PIF).
+    pub pif: bool,
+}
+
+/// The address filter (8254x 13.4.22 RCTL, 13.4.52 MTA, 13.4.53/13.4.54
+/// RAL/RAH), as rtl/rx_filter.v defines it: an exact match on a valid
+/// RAL/RAH entry; broadcast with BAM; any group address (broadcast
+/// included) with MPE; a group address whose MTA hash bit is set; any
+/// unicast with UPE.
+pub fn filter(cfg: &FilterConfig<'_>, da: &[u8; 6]) -> FilterVerdict {
     let exact = cfg.ra.iter().any(|&(ral, rah)| {
         let rah = Rah(rah);
         let b = ral.to_le_bytes();
         let h = (rah.get(Rah::ADDR) as u16).to_le_bytes();
         rah.contains(Rah::AV) && *da == [b[0], b[1], b[2], b[3], h[0], h[1]]
     });
-    if exact {
-        return true;
+    let kind = dest_kind(da);
+    let group = kind != DestKind::Unicast;
+    let bcast_bam = kind == DestKind::Broadcast && cfg.rctl.contains(Rctl::BAM);
+    let mpe = group && cfg.rctl.contains(Rctl::MPE);
+    let h = usize::from(mta_hash(da, cfg.rctl.get(Rctl::MO)));
+    let hashed = group
+        && cfg
+            .mta
+            .get(h >> 5)
+            .is_some_and(|w| w & (1 << (h & 31)) != 0);
+    let upe = kind == DestKind::Unicast && cfg.rctl.contains(Rctl::UPE);
+    FilterVerdict {
+        accept: exact || bcast_bam || mpe || hashed || upe,
+        pif: hashed && !exact && !mpe && !bcast_bam,
     }
-    match dest_kind(da) {
-        DestKind::Broadcast => cfg.rctl.contains(Rctl::BAM),
-        DestKind::Multicast => {
-            if cfg.rctl.contains(Rctl::MPE) {
-                return true;
-            }
-            let h = usize::from(mta_hash(da, cfg.rctl.get(Rctl::MO)));
-            cfg.mta
-                .get(h >> 5)
-                .is_some_and(|w| w & (1 << (h & 31)) != 0)
-        }
-        DestKind::Unicast => cfg.rctl.contains(Rctl::UPE),
-    }
+}
+
+/// Whether the filter accepts a frame for `da`.
+pub fn filter_accepts(cfg: &FilterConfig<'_>, da: &[u8; 6]) -> bool {
+    filter(cfg, da).accept
 }
 
 #[cfg(test)]

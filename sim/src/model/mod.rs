@@ -150,6 +150,14 @@ impl RxFrame {
     }
 }
 
+/// A transmit frame whose EOP has not been processed yet.
+#[derive(Debug, Clone)]
+struct TxPartial {
+    data: Vec<u8>,
+    /// Its first descriptor (IFCS, IC, CSS, CSO).
+    first: driver::desc::TxDescRepr,
+}
+
 /// A frame waiting in the receive FIFO.
 #[derive(Debug, Clone)]
 struct FifoEntry {
@@ -159,8 +167,8 @@ struct FifoEntry {
     footprint: usize,
     /// RX descriptor ERRORS for its last descriptor.
     errors: u8,
-    /// Bytes already written to descriptors.
-    written: usize,
+    /// Passed the filter only through the MTA hash (status PIF).
+    pif: bool,
     /// RNBC already counted for this frame.
     rnbc_counted: bool,
 }
@@ -201,6 +209,10 @@ const STAT_REGS: [u32; 14] = [
     reg::GOTCL,
 ];
 
+/// RX status PIF (8254x 3.2.3.1): passed the imperfect (MTA hash) filter
+/// only. Not in `driver::desc` (the driver ignores it).
+pub const STA_PIF: u8 = 1 << 7;
+
 /// The causes this NIC raises; ICS can set only these.
 pub const ICR_CAUSES: u32 = Icr::ALL.bits();
 
@@ -224,6 +236,9 @@ pub struct NicModel {
     rdt: u32,
     tx_stopped: bool,
     rx_stopped: bool,
+    tx_partial: Option<TxPartial>,
+    /// The descriptor at RDH has been fetched since RDH last moved.
+    rx_prefetched: bool,
     undefined: Vec<Undefined>,
     rx_fifo: VecDeque<FifoEntry>,
     rx_fifo_used: usize,
@@ -255,6 +270,8 @@ impl NicModel {
             rdt: 0,
             tx_stopped: false,
             rx_stopped: false,
+            tx_partial: None,
+            rx_prefetched: false,
             undefined: Vec::new(),
             rx_fifo: VecDeque::new(),
             rx_fifo_used: 0,
@@ -299,6 +316,8 @@ impl NicModel {
         self.rdt = 0;
         self.tx_stopped = false;
         self.rx_stopped = false;
+        self.tx_partial = None;
+        self.rx_prefetched = false;
         self.undefined.clear();
         self.rx_fifo.clear();
         self.rx_fifo_used = 0;
@@ -357,10 +376,16 @@ impl NicModel {
         self.rx_fifo.len()
     }
 
+    /// Whether a transmit frame's descriptors are partly processed (its EOP
+    /// not yet posted).
+    pub fn tx_frame_in_progress(&self) -> bool {
+        self.tx_partial.is_some()
+    }
+
     /// Whether a received frame is written partly into descriptors and
-    /// waits for more.
+    /// waits for more (never: a frame starts only with enough descriptors).
     pub fn rx_frame_in_progress(&self) -> bool {
-        self.rx_fifo.front().is_some_and(|f| f.written > 0)
+        false
     }
 
     /// Frames transmitted since the last call, as the wire carries them
@@ -553,6 +578,7 @@ impl NicModel {
             reg::RDH => {
                 self.ring_reprogram(offset);
                 self.rdh = value & 0xFFFF;
+                self.rx_prefetched = false;
                 self.run_rx(mem);
             }
             reg::TDT => {
@@ -757,17 +783,16 @@ impl NicModel {
         Some(n)
     }
 
-    /// Transmit every complete frame between TDH and TDT (8254x 3.3): the
-    /// descriptors of one frame run up to the one with EOP; CMD.IFCS,
-    /// CMD.IC, CSS and CSO come from the first descriptor of the frame, RS
-    /// from each; a frame whose EOP is not yet before the tail waits.
+    /// Process the descriptors between TDH and TDT one at a time, in ring
+    /// order (8254x 3.3, docs/regmap.md): read the descriptor and its
+    /// buffer, append the bytes to the frame in progress, write back DD
+    /// when RS (TXDW, delayed by TIDV/TADV when CMD.IDE), then advance TDH
+    /// (TXQE when it reaches TDT). EOP ends the frame: CMD.IFCS, CMD.IC,
+    /// CSS and CSO of its first descriptor apply, and it goes to the MAC.
+    /// A frame whose EOP is not posted yet stays in progress.
     fn run_tx(&mut self, mem: &mut dyn DeviceMemory) {
         let mut consumed: u32 = 0;
         loop {
-            if consumed > self.ring_len(Queue::Tx) {
-                self.hung = true;
-                return;
-            }
             if !self.tctl().contains(Tctl::EN) || self.tx_stopped || self.queue_undefined(Queue::Tx)
             {
                 return;
@@ -775,6 +800,10 @@ impl NicModel {
             let Some(n) = self.pointers_ok(Queue::Tx) else {
                 return;
             };
+            if consumed > n {
+                self.hung = true;
+                return;
+            }
             // The tail the engine stops at (one further with the planted bug).
             let stop = if self.cfg.mutation == Some(Mutation::PassTail) {
                 self.next_idx(Queue::Tx, self.tdt, n)
@@ -784,92 +813,67 @@ impl NicModel {
             if self.tdh == stop {
                 return;
             }
-            // Fetch the frame's descriptors.
-            let mut descs: Vec<(u32, driver::desc::TxDescRepr)> = Vec::new();
-            let mut idx = self.tdh;
-            loop {
-                if idx == stop && !descs.is_empty() {
-                    return; // EOP not posted yet: wait.
-                }
-                if descs.len() as u32 >= n {
-                    self.mark_undefined(Undefined::FrameLongerThanRing);
-                    return;
-                }
-                let Some(at) = self.desc_addr(Queue::Tx, idx) else {
-                    self.dma_error(
-                        Queue::Tx,
-                        Access::DescRead,
-                        BusError::Decode { addr: u64::MAX },
-                    );
-                    return;
-                };
-                let mut raw = [0u8; DESC_LEN];
-                if let Err(e) = mem.dma_read(at, &mut raw) {
-                    self.dma_error(Queue::Tx, Access::DescRead, e);
-                    return;
-                }
-                let d = driver::desc::TxDescRepr::from_bytes(&raw);
-                descs.push((idx, d));
-                idx = self.next_idx(Queue::Tx, idx, n);
-                let eop =
-                    d.cmd & tx::CMD_EOP != 0 || self.cfg.mutation == Some(Mutation::IgnoreEop);
-                if eop {
-                    break;
-                }
+            let idx = self.tdh;
+            let Some(at) = self.desc_addr(Queue::Tx, idx) else {
+                self.dma_error(
+                    Queue::Tx,
+                    Access::DescRead,
+                    BusError::Decode { addr: u64::MAX },
+                );
+                return;
+            };
+            let mut raw = [0u8; DESC_LEN];
+            if let Err(e) = mem.dma_read(at, &mut raw) {
+                self.tx_partial = None;
+                self.dma_error(Queue::Tx, Access::DescRead, e);
+                return;
             }
-            // Gather the frame's bytes.
-            let mut frame = Vec::new();
-            for (_, d) in &descs {
-                if d.length == 0 {
-                    continue;
-                }
-                let start = frame.len();
-                frame.resize(start + usize::from(d.length), 0);
-                if let Err(e) = mem.dma_read(d.addr, &mut frame[start..]) {
+            let d = driver::desc::TxDescRepr::from_bytes(&raw);
+            let mut data = vec![0u8; usize::from(d.length)];
+            if !data.is_empty() {
+                if let Err(e) = mem.dma_read(d.addr, &mut data) {
+                    // The partial frame is aborted (tx_fifo discards it).
+                    self.tx_partial = None;
                     self.dma_error(Queue::Tx, Access::BufRead, e);
                     return;
                 }
             }
-            let first = descs[0].1;
-            if frame.is_empty() {
-                self.mark_undefined(Undefined::EmptyFrame);
-                return;
-            }
-            if first.cmd & tx::CMD_IC != 0 {
-                insert_checksum(&mut frame, first.css, first.cso);
-            }
-            if frame.len() <= self.cfg.tx_fifo_bytes {
-                self.emit_wire(frame, first.cmd & tx::CMD_IFCS != 0);
-            }
-            // Write back DD for each descriptor with RS (8254x 3.3.3.2).
-            let mut wrote_back = false;
-            let mut ide = false;
-            for (i, d) in &descs {
-                if d.cmd & tx::CMD_RS == 0 {
-                    continue;
-                }
-                wrote_back = true;
-                ide |= d.cmd & tx::CMD_IDE != 0;
-                if self.cfg.mutation == Some(Mutation::NoDescriptorDone) {
-                    continue;
-                }
-                let Some(at) = self.desc_addr(Queue::Tx, *i) else {
-                    continue;
-                };
-                if let Err(e) = mem.dma_write(at + tx::STA as u64, &[d.sta | tx::STA_DD]) {
+            let frame = self.tx_partial.get_or_insert_with(|| TxPartial {
+                data: Vec::new(),
+                first: d,
+            });
+            frame.data.extend_from_slice(&data);
+            // Write back DD (docs/regmap.md: only STA changes, to DD).
+            if d.cmd & tx::CMD_RS != 0 && self.cfg.mutation != Some(Mutation::NoDescriptorDone) {
+                if let Err(e) = mem.dma_write(at + tx::STA as u64, &[tx::STA_DD]) {
+                    self.tx_partial = None;
                     self.dma_error(Queue::Tx, Access::DescWrite, e);
                     return;
                 }
             }
-            self.tdh = idx;
-            consumed += descs.len() as u32;
-            if wrote_back {
+            self.tdh = self.next_idx(Queue::Tx, idx, n);
+            consumed += 1;
+            if d.cmd & tx::CMD_RS != 0 {
                 // TXDW (8254x 13.4.17); with CMD.IDE delayed by TIDV/TADV.
-                if ide {
-                    let (d, a) = (self.r(reg::TIDV), self.r(reg::TADV));
-                    self.delay_event(Queue::Tx, d, a);
+                if d.cmd & tx::CMD_IDE != 0 {
+                    let (dl, ab) = (self.r(reg::TIDV), self.r(reg::TADV));
+                    self.delay_event(Queue::Tx, dl, ab);
                 } else {
                     self.raise(Icr::TXDW.bits());
+                }
+            }
+            let eop = d.cmd & tx::CMD_EOP != 0 || self.cfg.mutation == Some(Mutation::IgnoreEop);
+            if eop {
+                if let Some(f) = self.tx_partial.take() {
+                    let mut data = f.data;
+                    if f.first.cmd & tx::CMD_IC != 0 {
+                        insert_checksum(&mut data, f.first.css, f.first.cso);
+                    }
+                    if data.is_empty() {
+                        self.mark_undefined(Undefined::EmptyFrame);
+                    } else if data.len() <= self.cfg.tx_fifo_bytes {
+                        self.emit_wire(data, f.first.cmd & tx::CMD_IFCS != 0);
+                    }
                 }
             }
             if self.tdh == stop {
@@ -878,10 +882,11 @@ impl NicModel {
         }
     }
 
-    /// The MAC: pad to 60 bytes with TCTL.PSP, append the FCS with IFCS,
+    /// The MAC: pad to 60 bytes with TCTL.PSP (and IFCS), append the FCS with IFCS,
     /// count the frame (GPTC, TPT, GOTC with the bytes from DA through FCS).
     fn emit_wire(&mut self, mut frame: Vec<u8>, ifcs: bool) {
-        if self.tctl().contains(Tctl::PSP) && frame.len() < MIN_FRAME {
+        // docs/regmap.md: PSP pads only frames that get an FCS (IFCS).
+        if ifcs && self.tctl().contains(Tctl::PSP) && frame.len() < MIN_FRAME {
             frame.resize(MIN_FRAME, 0);
         }
         if ifcs {
@@ -905,10 +910,10 @@ impl NicModel {
     /// A frame arrives from the wire (IEEE 802.3 clause 4.2.4 checks, then
     /// the address filter, then the receive FIFO).
     ///
-    /// Counting, one counter per fault with this precedence: GMII `rx_er`
-    /// (RXERRC), then runt (RUC, under 64 bytes with FCS), then oversize
-    /// (ROC, over 1518 bytes, or over 16384 with RCTL.LPE), then bad FCS (CRCERRS). Runts and
-    /// oversize frames are always dropped; `rx_er` and bad-FCS frames are
+    /// Counting, one counter per fault with this precedence (rtl/rx_fifo.v):
+    /// GMII `rx_er` (RXERRC), then oversize (ROC, over 1518 bytes, or over
+    /// 16384 with RCTL.LPE), then runt (RUC, under 64 bytes with FCS), then
+    /// bad FCS (CRCERRS). Runts and oversize frames are always dropped; `rx_er` and bad-FCS frames are
     /// dropped unless RCTL.SBP stores them (with ERRORS.RXE / ERRORS.CE).
     /// TPR counts every frame seen while RCTL.EN is set; GPRC, BPRC, MPRC
     /// and GORC count good frames the filter accepts and the FIFO takes.
@@ -925,21 +930,23 @@ impl NicModel {
             MAX_FRAME
         };
         let fcs_bad = !mac::fcs_ok(&frame.bytes);
+        let runt = len < MIN_FRAME + FCS_LEN;
+        let oversize = len > max;
         if frame.rx_er {
             self.count(reg::RXERRC, 1);
-        } else if len < MIN_FRAME + FCS_LEN {
-            self.count(reg::RUC, 1);
-            return;
-        } else if len > max {
+        } else if oversize {
             self.count(reg::ROC, 1);
-            return;
+        } else if runt {
+            self.count(reg::RUC, 1);
         } else if fcs_bad {
             self.count(reg::CRCERRS, 1);
         }
-        let bad = frame.rx_er || fcs_bad;
-        if frame.rx_er && (len < MIN_FRAME + FCS_LEN || len > max) {
+        // Runts and oversize frames are never stored (the legacy descriptor
+        // has no error bit for them).
+        if runt || oversize {
             return;
         }
+        let bad = frame.rx_er || fcs_bad;
         if bad && !rctl.contains(Rctl::SBP) {
             return;
         }
@@ -956,12 +963,18 @@ impl NicModel {
             ra: &ra,
             mta: &mta,
         };
-        if !mac::filter_accepts(&filter, &da) {
+        let verdict = mac::filter(&filter, &da);
+        if !verdict.accept {
             return;
         }
-        // The receive FIFO (store and forward): a frame that does not fit
-        // is dropped whole and counted in MPC, with RXO (8254x 13.4.17).
-        if self.rx_fifo_used + len > self.cfg.rx_fifo_bytes {
+        // The receive FIFO (store and forward, in 8-byte words with the
+        // FCS): a frame that does not fit is dropped whole and counted in
+        // MPC, with RXO (8254x 13.4.17). Its frame table holds at most one
+        // frame per 64 bytes of capacity.
+        let footprint = len.div_ceil(8) * 8;
+        if self.rx_fifo_used + footprint > self.cfg.rx_fifo_bytes
+            || self.rx_fifo.len() >= self.cfg.rx_fifo_bytes / 64
+        {
             self.count(reg::MPC, 1);
             self.raise(Icr::RXO.bits());
             return;
@@ -989,39 +1002,55 @@ impl NicModel {
         }
         self.rx_fifo.push_back(FifoEntry {
             data: frame.bytes[..keep].to_vec(),
-            footprint: len,
+            footprint,
             errors,
-            written: 0,
+            pif: verdict.pif,
             rnbc_counted: false,
         });
-        self.rx_fifo_used += len;
+        self.rx_fifo_used += footprint;
         self.run_rx(mem);
     }
 
     /// Move frames from the receive FIFO into descriptors RDH..RDT (8254x
-    /// 3.2): each descriptor takes up to the buffer size RCTL.BSIZE/BSEX
-    /// selects; a longer frame spans descriptors with EOP on the last; the
-    /// write-back gives each descriptor its length, the last one also the
-    /// packet checksum (from RXCSUM.PCSS), EOP and the errors.
+    /// 3.2, docs/regmap.md): a frame starts only when RDH..RDT holds enough
+    /// descriptors for all of it (RNBC counts once per frame that waits);
+    /// each descriptor takes up to the buffer size RCTL.BSIZE/BSEX selects;
+    /// the write-back gives each descriptor its length and DD | IXSM, the
+    /// last one also EOP (and PIF), the packet checksum (from RXCSUM.PCSS)
+    /// and the errors.
     fn run_rx(&mut self, mem: &mut dyn DeviceMemory) {
         loop {
             if !self.rctl().contains(Rctl::EN) || self.rx_stopped || self.queue_undefined(Queue::Rx)
             {
                 return;
             }
-            if self.rx_fifo.is_empty() {
-                return;
-            }
             let Some(n) = self.pointers_ok(Queue::Rx) else {
                 return;
             };
-            if self.rdh == self.rdt {
-                // No free descriptor: the frame waits; RNBC once per frame.
-                let counted = self
-                    .rx_fifo
-                    .front()
-                    .is_some_and(|f| f.rnbc_counted || f.written > 0);
-                if !counted {
+            let Some(bufsize) = rctl_buffer_size(self.rctl()) else {
+                self.mark_undefined(Undefined::ReservedBufferSize);
+                return;
+            };
+            let avail = (self.rdt + n - self.rdh) % n;
+            if avail > 0 && !self.rx_prefetched {
+                // The engine fetches the descriptor at RDH as soon as it
+                // has one (a faulty ring shows up without any frame).
+                let Some(at) = self.desc_addr(Queue::Rx, self.rdh) else {
+                    return;
+                };
+                let mut raw = [0u8; DESC_LEN];
+                if let Err(e) = mem.dma_read(at, &mut raw) {
+                    self.dma_error(Queue::Rx, Access::DescRead, e);
+                    return;
+                }
+                self.rx_prefetched = true;
+            }
+            let Some(f) = self.rx_fifo.front() else {
+                return;
+            };
+            let need = f.data.len().div_ceil(bufsize) as u32;
+            if avail < need {
+                if !f.rnbc_counted {
                     if let Some(f) = self.rx_fifo.front_mut() {
                         f.rnbc_counted = true;
                     }
@@ -1029,79 +1058,75 @@ impl NicModel {
                 }
                 return;
             }
-            let Some(bufsize) = rctl_buffer_size(self.rctl()) else {
-                self.mark_undefined(Undefined::ReservedBufferSize);
+            let Some(f) = self.rx_fifo.pop_front() else {
                 return;
             };
-            let Some(at) = self.desc_addr(Queue::Rx, self.rdh) else {
-                self.dma_error(
-                    Queue::Rx,
-                    Access::DescRead,
-                    BusError::Decode { addr: u64::MAX },
-                );
-                return;
-            };
-            let mut raw = [0u8; DESC_LEN];
-            if let Err(e) = mem.dma_read(at, &mut raw) {
-                self.dma_error(Queue::Rx, Access::DescRead, e);
-                return;
-            }
-            let d = driver::desc::RxDescRepr::from_bytes(&raw);
+            self.rx_fifo_used -= f.footprint;
             let pcss = Rxcsum(self.r(reg::RXCSUM)).get(Rxcsum::PCSS) as usize;
-            let Some(f) = self.rx_fifo.front() else {
-                return;
-            };
-            let chunk = (f.data.len() - f.written).min(bufsize);
-            let eop = f.written + chunk == f.data.len();
-            if let Err(e) = mem.dma_write(d.addr, &f.data[f.written..f.written + chunk]) {
-                self.dma_error(Queue::Rx, Access::BufWrite, e);
-                return;
-            }
-            let mut wb = driver::desc::RxDescRepr {
-                addr: d.addr,
-                length: chunk as u16,
-                csum: 0,
-                status: rx::STA_DD,
-                errors: 0,
-                special: 0,
-            };
-            if eop {
-                wb.status |= rx::STA_EOP;
-                wb.errors = f.errors;
-                wb.csum = f.data.get(pcss..).map_or(0, mac::ones_sum);
-            }
-            let bytes = wb.to_bytes();
-            if let Err(e) = mem.dma_write(at + 8, &bytes[8..]) {
-                self.dma_error(Queue::Rx, Access::DescWrite, e);
-                return;
-            }
-            self.rdh = self.next_idx(Queue::Rx, self.rdh, n);
-            if let Some(f) = self.rx_fifo.front_mut() {
-                f.written += chunk;
-            }
-            self.totals.rx_descs += 1;
-            if eop {
-                if let Some(f) = self.rx_fifo.pop_front() {
-                    self.rx_fifo_used -= f.footprint;
-                    self.totals.rx_frames += 1;
-                    if f.data.len() > bufsize {
-                        self.totals.rx_multi_desc += 1;
-                    }
+            let mut idx = self.rdh;
+            let mut descs = Vec::new();
+            for _ in 0..need {
+                let Some(at) = self.desc_addr(Queue::Rx, idx) else {
+                    return;
+                };
+                let mut raw = [0u8; DESC_LEN];
+                if let Err(e) = mem.dma_read(at, &mut raw) {
+                    self.dma_error(Queue::Rx, Access::DescRead, e);
+                    return;
                 }
-                let (d, a) = (self.r(reg::RDTR) & 0xFFFF, self.r(reg::RADV));
-                self.delay_event(Queue::Rx, d, a);
+                descs.push((at, driver::desc::RxDescRepr::from_bytes(&raw).addr));
+                idx = self.next_idx(Queue::Rx, idx, n);
             }
-            self.check_rx_threshold(n);
-        }
-    }
-
-    /// RXDMT0 (8254x 13.4.22 RDMTS): raised when the number of free
-    /// descriptors becomes equal to 1/2, 1/4 or 1/8 of the ring.
-    fn check_rx_threshold(&mut self, n: u32) {
-        let free = (self.rdt + n - self.rdh) % n;
-        let shift = (self.rctl().get(Rctl::RDMTS) + 1).min(3);
-        if free == n >> shift {
-            self.raise(Icr::RXDMT0.bits());
+            // Data first, then the write-backs (software never sees DD
+            // before the data).
+            for (i, (_, addr)) in descs.iter().enumerate() {
+                let start = i * bufsize;
+                let end = (start + bufsize).min(f.data.len());
+                if let Err(e) = mem.dma_write(*addr, &f.data[start..end]) {
+                    self.dma_error(Queue::Rx, Access::BufWrite, e);
+                    return;
+                }
+            }
+            let free_before = avail;
+            for (i, (at, addr)) in descs.iter().enumerate() {
+                let start = i * bufsize;
+                let end = (start + bufsize).min(f.data.len());
+                let last = i + 1 == descs.len();
+                let mut wb = driver::desc::RxDescRepr {
+                    addr: *addr,
+                    length: (end - start) as u16,
+                    csum: 0,
+                    status: rx::STA_DD | rx::STA_IXSM,
+                    errors: 0,
+                    special: 0,
+                };
+                if last {
+                    wb.status |= rx::STA_EOP | if f.pif { STA_PIF } else { 0 };
+                    wb.errors = f.errors;
+                    wb.csum = f.data.get(pcss..).map_or(0, mac::ones_sum);
+                }
+                let bytes = wb.to_bytes();
+                if let Err(e) = mem.dma_write(at + 8, &bytes[8..]) {
+                    self.dma_error(Queue::Rx, Access::DescWrite, e);
+                    return;
+                }
+                self.totals.rx_descs += 1;
+            }
+            self.rdh = idx;
+            self.rx_prefetched = false;
+            self.totals.rx_frames += 1;
+            if need > 1 {
+                self.totals.rx_multi_desc += 1;
+            }
+            let (d, a) = (self.r(reg::RDTR) & 0xFFFF, self.r(reg::RADV));
+            self.delay_event(Queue::Rx, d, a);
+            // RXDMT0 (docs/regmap.md): the free descriptors fell from above
+            // ring / 2^(RDMTS+1) to at or below it.
+            let free_after = (self.rdt + n - self.rdh) % n;
+            let thr = n >> (self.rctl().get(Rctl::RDMTS) + 1);
+            if free_before > thr && free_after <= thr {
+                self.raise(Icr::RXDMT0.bits());
+            }
         }
     }
 }

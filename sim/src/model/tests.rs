@@ -219,7 +219,12 @@ fn tx_eop_chain_waits_for_eop_and_rs_only_where_asked() {
     b.put_tx(2, &[6], tx::CMD_EOP, 0, 0);
     b.w(reg::TDT, 2);
     assert!(b.nic.take_wire_frames().is_empty(), "EOP not yet posted");
-    assert_eq!(b.nic.read32(reg::TDH), 0);
+    // The descriptors before the tail are processed (and DD written for
+    // the RS one) while the frame waits for its EOP.
+    assert_eq!(b.nic.read32(reg::TDH), 2);
+    assert!(b.nic.tx_frame_in_progress());
+    assert_eq!(b.tx_desc(1).sta, tx::STA_DD);
+    assert_eq!(b.nic.read32(reg::ICR), (Icr::TXDW | Icr::TXQE).bits());
     b.w(reg::TDT, 3);
     let frames = b.nic.take_wire_frames();
     assert_eq!(
@@ -278,7 +283,7 @@ fn rx_frame_written_back_with_checksum() {
     b.rx(&RxFrame::good(&f));
     let d = b.rx_desc(0);
     assert_eq!(d.length, 100, "SECRC strips the FCS");
-    assert_eq!(d.status, rx::STA_DD | rx::STA_EOP);
+    assert_eq!(d.status, rx::STA_DD | rx::STA_EOP | rx::STA_IXSM);
     assert_eq!(d.errors, 0);
     assert_eq!(d.csum, ones_sum(&f));
     assert_eq!(d.addr, rx_buf(0), "address untouched");
@@ -301,8 +306,8 @@ fn rx_spans_buffers_with_eop_on_the_last() {
     b.rx(&RxFrame::good(&f));
     let lens: Vec<u16> = (0..3).map(|i| b.rx_desc(i).length).collect();
     assert_eq!(lens, vec![256, 256, 88]);
-    assert_eq!(b.rx_desc(0).status, rx::STA_DD);
-    assert_eq!(b.rx_desc(2).status, rx::STA_DD | rx::STA_EOP);
+    assert_eq!(b.rx_desc(0).status, rx::STA_DD | rx::STA_IXSM);
+    assert_eq!(b.rx_desc(2).status, rx::STA_DD | rx::STA_IXSM | rx::STA_EOP);
     assert_eq!(b.rx_desc(2).csum, ones_sum(&f[14..]), "sum from PCSS");
     let mut got = b.rx_data(0, 256);
     got.extend(b.rx_data(1, 256));
