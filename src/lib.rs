@@ -3,5 +3,6 @@
 #![deny(unsafe_code)]
 
 pub mod config;
+pub mod fuzz;
 pub mod system;
 pub mod vcdtool;
