@@ -56,7 +56,7 @@ fn arp_reply() -> PacketBuf {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
     fn fragments_in_any_order_reassemble_once(len in 0usize..9000, mtu in 68usize..=1500, seed in any::<u64>()) {
