@@ -394,6 +394,32 @@ async def rx_waits_without_descriptors(dut):
 
 
 @cocotb.test()
+async def rx_descriptor_minimum_threshold(dut):
+    """RXDMT0 pulses once when the free descriptors fall to RDMTS's fraction (1/2, then 1/4)."""
+    tb = DmaTb(dut, seed=12)
+    await tb.reset()
+    ring_n = 16
+    for rdmts, thresh in ((0, 8), (1, 4)):
+        dut.cfg_rdmts.value = rdmts
+        await rx_setup(tb, ring_n, 0)
+        for s in range(ring_n - 1):
+            post_rx(tb, s, RX_BUFS + 0x800 * s)
+        dut.cfg_rdt.value = ring_n - 1
+        base_dmt = tb.events["ev_rxdmt0"]
+        base_rx = tb.events["ev_rx_frame"]
+        for k in range(ring_n - 1):
+            frame = bytes([k]) * 64
+            rx_expected(tb, frame, 0, 0, [RX_BUFS + 0x800 * k], [k], 2048)
+            tb.rx_queue.append((frame, 0, 0))
+            await tb.wait_for(lambda: tb.events["ev_rx_frame"] == base_rx + k + 1, 3000, "write-back")
+            await ClockCycles(dut.clk, 2)
+            free = ring_n - 1 - (k + 1)
+            want = 1 if free <= thresh else 0
+            assert tb.events["ev_rxdmt0"] - base_dmt == want, (rdmts, k, free)
+    tb.check_memory()
+
+
+@cocotb.test()
 async def tx_buffer_bus_error(dut):
     """SLVERR on a TX buffer read: queue stops, failing address reported, partial frame aborted."""
     tb = DmaTb(dut, seed=7)

@@ -342,6 +342,33 @@ async def rx_moderation_timers(dut):
 
 
 @cocotb.test()
+async def tx_moderation_tidv(dut):
+    """TXDW of an IDE descriptor waits TIDV x 1.024 us; without IDE it is immediate."""
+    tb = NicTb(dut)
+    await tb.init()
+    await tb.wr("IMS", D["ICR_TXDW"])
+    await tb.wr("TIDV", 3)
+    await tb.send([eth(PEER, 60, 1)])
+    t0 = get_sim_time("ns")
+    dt = await _irq_after(tb, t0, 2000)
+    assert dt < 1000, dt  # no IDE: written back and signalled within the DMA latency
+    assert await tb.rd("ICR") & D["ICR_TXDW"]
+    await tb.recv_tx(1, 2000)
+    await ClockCycles(dut.clk, 50)
+    # the same with CMD.IDE (bit 7)
+    slot = tb.tx_tail
+    buf = TX_BUFS + 0x100
+    f = eth(PEER, 60, 2)
+    tb.ram.write(buf, f)
+    tb.ram.write(TX_RING + 16 * slot, struct.pack("<QHBBBBH", buf, len(f), 0, 0x80 | 0x0B, 0, 0, 0))
+    tb.tx_tail = (slot + 1) % tb.tx_n
+    await tb.wr("TDT", tb.tx_tail)
+    t0 = get_sim_time("ns")
+    dt = await _irq_after(tb, t0, 3000)
+    assert 3 * 1024 <= dt <= 3 * 1024 + 1000, dt
+
+
+@cocotb.test()
 async def ctrl_rst_mid_traffic(dut):
     """CTRL.RST with frames in flight both ways: bus drains, registers reset, traffic resumes."""
     tb = NicTb(dut)
