@@ -78,7 +78,9 @@ int nic_model_got_finish(const nic_model* m) { return m->ctx->gotFinish() ? 1 : 
 int nic_trace_open(nic_model* m, const char* path, int depth) {
     if (m->trace) return -1;
     auto t = std::make_unique<nic_trace_file>();
-    m->top->trace(t.get(), depth > 0 ? depth : 99);
+    // Depth limit as $dumpvars(depth, TOP): 1 = the top ports only.
+    if (depth > 0) t->dumpvars(depth, "TOP");
+    m->top->trace(t.get(), 99);
     t->open(path);
     if (!t->isOpen()) return -1;
     m->trace = std::move(t);

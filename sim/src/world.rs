@@ -32,6 +32,10 @@ use std::path::{Path, PathBuf};
 /// Clock period in nanoseconds (125 MHz).
 pub const CLK_NS: u64 = 8;
 const PS_PER_CYCLE: u64 = CLK_NS * 1000;
+/// Cycles a NIC must have been idle, with unchanged inputs, before time may
+/// jump: covers register and synchronizer stages between an input change and
+/// the `quiescent` output (for instance `link_up` to ICR.LSC to `irq`).
+pub const SETTLE_CYCLES: u32 = 16;
 
 /// World configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,6 +212,9 @@ struct Nic {
     strobe: u8,
     window: Option<TraceWindow>,
     window_close: Option<u64>,
+    /// Cycles left before this NIC counts as settled (see SETTLE_CYCLES).
+    settle: u32,
+    link_up_prev: bool,
     stats: NicStats,
 }
 
@@ -274,6 +281,8 @@ impl Hardware {
             strobe: 0,
             window: None,
             window_close: None,
+            settle: SETTLE_CYCLES,
+            link_up_prev: false,
             stats: NicStats::default(),
         });
         idx
@@ -427,11 +436,11 @@ impl Hardware {
 
     /// Open a waveform on `nic` now.
     pub fn trace_open(&mut self, nic: usize, path: &Path, depth: u32) -> Result<(), SimError> {
-        let t = self.cycle * PS_PER_CYCLE;
-        let n = &mut self.nics[nic];
-        n.model.trace_open(path, depth).map_err(SimError::Trace)?;
-        n.model.trace_dump(t);
-        Ok(())
+        // The first values are recorded by the next evaluation.
+        self.nics[nic]
+            .model
+            .trace_open(path, depth)
+            .map_err(SimError::Trace)
     }
 
     /// Close the waveform of `nic` (if open).
@@ -637,6 +646,19 @@ impl Hardware {
             m.set_gmii_rx_er(u8::from(n.rx_sym.er));
             m.set_sim_rx_packet_id(n.rx_sym.id.0);
             m.set_link_up(u8::from(link_up));
+            let active = n.rst_left > 0
+                || link_up != n.link_up_prev
+                || n.axil.busy()
+                || !n.slave.idle()
+                || n.rx_sym.en
+                || m.gmii_tx_en() != 0
+                || m.quiescent() == 0;
+            n.link_up_prev = link_up;
+            n.settle = if active {
+                SETTLE_CYCLES
+            } else {
+                n.settle.saturating_sub(1)
+            };
             // gmii_tx_en is a registered output: what the edge will sample.
             let tx_en = m.gmii_tx_en() != 0;
             if tx_en && !n.tx_en_prev {
@@ -748,6 +770,7 @@ impl Hardware {
     fn quiet(&self) -> bool {
         self.nics.iter().all(|n| {
             n.rst_left == 0
+                && n.settle == 0
                 && n.model.quiescent() != 0
                 && n.model.gmii_tx_en() == 0
                 && !n.axil.busy()
