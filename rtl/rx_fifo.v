@@ -49,7 +49,8 @@
 // output buffer at once; a frame being written when flush rises is dropped
 // up to its tlast (the MAC keeps framing). The read side stops mid-frame
 // without tlast: assert flush together with the DMA's own reset.
-// empty: no stored frame, nothing pending in the read path (quiescence).
+// empty: no stored frame, no frame being written, nothing pending in the read
+// path (quiescence, together with mac_rx_gmii's busy).
 module rx_fifo #
 (
     // Capacity in bytes (power of two, at least 2048; frames are stored from
@@ -543,7 +544,8 @@ assign m_frame_csum = cur_csum_reg;
 assign m_frame_status = cur_sta_reg;
 assign m_frame_errors = cur_err_reg;
 
-assign empty = !meta_avail && !mp_valid_reg && rd_state_reg == RD_IDLE && buf_idle;
+assign empty = !meta_avail && !mp_valid_reg && rd_state_reg == RD_IDLE && buf_idle
+               && !in_frame_reg;
 
 assign stat_rx_total = stat_total_reg;
 assign stat_rx_good = stat_good_reg;
