@@ -674,7 +674,7 @@ impl AxiMonitor {
                 }
             }
             BurstKind::Wrap => {
-                if !matches!(beats, 2 | 4 | 8 | 16) || !q.addr.is_multiple_of(q.size_bytes) {
+                if !matches!(beats, 2 | 4 | 8 | 16) || q.addr % q.size_bytes != 0 {
                     cx.violation(
                         burst_name,
                         Rule::BadWrap,
@@ -757,17 +757,14 @@ impl AxiMonitor {
             } else {
                 None
             };
-            if let Some(exp) = expected
-                && beats == exp
-                && !last
-            {
+            if expected == Some(beats) && !last {
                 cx.violation(
                     &self.s.wlast.name,
                     Rule::LastMissing,
                     format!("WLAST low on beat {beats}, the last of the burst (AXI A3.4.1)"),
                 );
             }
-            if last && let Some(w) = self.w_cur.take() {
+            if let Some(w) = self.w_cur.take_if(|_| last) {
                 match self.aw_wait_w.pop_front() {
                     Some(aw) => self.w_burst_done(cx, aw, &w),
                     None => self.w_done.push_back(w),

@@ -313,9 +313,7 @@ impl GmiiMonitor {
                 message: format!("{} frame {}: {message}", f.port, f.index),
             });
         };
-        if let Some(gap) = f.gap_before
-            && gap < r.min_ipg
-        {
+        if let Some(gap) = f.gap_before.filter(|&g| g < r.min_ipg) {
             add(
                 &self.names.en,
                 Rule::Ipg,
@@ -352,9 +350,7 @@ impl GmiiMonitor {
                 ),
             );
         }
-        if let Some(max) = r.max_len
-            && f.len > max
-        {
+        if let Some(max) = r.max_len.filter(|&m| f.len > m) {
             add(
                 &self.names.d,
                 Rule::Oversize,

@@ -158,10 +158,11 @@ fn is_ancestor(a: &str, b: &str) -> bool {
 }
 
 /// Finds the scope holding every `required` name (and picks up the
-/// `optional` ones there). Several candidates on one ancestor chain are the
-/// same ports seen through wrappers (Verilator's `TOP` mirrors the top
-/// module's ports): the deepest is taken. Candidates in sibling scopes (two
-/// NICs) are ambiguous and need `--scope`.
+/// `optional` ones there). Candidates nested in another candidate are the
+/// same ports seen from inside (Verilator's `TOP` mirrors the top module's
+/// ports, submodules take them over): the outermost is taken. Several
+/// outermost candidates (two NICs side by side) are ambiguous and need
+/// `--scope`; Verilator's `$rootio` pseudo-scope yields to the module.
 pub(crate) fn resolve(
     list: &SignalList,
     what: &str,
@@ -177,9 +178,7 @@ pub(crate) fn resolve(
         }
     }
     for scope in scopes_seen {
-        if let Some(f) = scope_filter
-            && !scope_matches(scope, f)
-        {
+        if scope_filter.is_some_and(|f| !scope_matches(scope, f)) {
             continue;
         }
         let has_all = required.iter().all(|n| {
@@ -199,21 +198,28 @@ pub(crate) fn resolve(
     if candidates.is_empty() {
         return Ok(None);
     }
-    candidates.sort_by_key(|c| segments(c).len());
-    let chain = candidates.windows(2).all(|w| is_ancestor(w[0], w[1]));
-    if !chain {
-        return Err(VcdError::Ambiguous {
-            what: what.to_string(),
-            candidates: candidates.iter().map(|c| c.to_string()).collect(),
-        });
-    }
-    let Some(scope) = candidates.last() else {
-        return Ok(None);
+    // The outermost view of the ports: a candidate inside another one is
+    // the same nets seen from a submodule (or, worse, a submodule's own
+    // interface of the same name), so only candidates without a candidate
+    // ancestor count.
+    let outer: Vec<&str> = candidates
+        .iter()
+        .copied()
+        .filter(|c| !candidates.iter().any(|a| a != c && is_ancestor(a, c)))
+        .collect();
+    let scope = match outer.as_slice() {
+        [one] => *one,
+        _ => {
+            return Err(VcdError::Ambiguous {
+                what: what.to_string(),
+                candidates: outer.iter().map(|c| c.to_string()).collect(),
+            });
+        }
     };
     let find = |n: &String| {
         list.signals
             .iter()
-            .find(|s| s.scope == *scope && &s.name == n)
+            .find(|s| s.scope == scope && &s.name == n)
             .cloned()
     };
     let signals = required.iter().chain(optional).map(find).collect();

@@ -258,9 +258,7 @@ impl<W: Write> SynthVcd<W> {
             self.sigs[c].staged = Some(Some(v));
         }
         for s in &mut self.sigs {
-            if let Some(v) = s.staged.take()
-                && v != s.value
-            {
+            if let Some(v) = s.staged.take().filter(|v| *v != s.value) {
                 s.value = v;
                 write_value(&mut self.w, s.id, s.width, v)?;
             }
