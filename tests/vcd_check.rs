@@ -705,6 +705,60 @@ fn frame_cut_by_the_end_of_the_dump_is_reported_not_checked() {
 }
 
 #[test]
+fn systemverilog_types_and_attributes_are_accepted() {
+    // IEEE 1800 clause 21.7 types and GTKWave attributes that the `vcd`
+    // crate alone rejects.
+    let text = b"$timescale 1 ns $end
+$scope module TOP $end
+$attrbegin misc 07 nic_top 1 $end
+$scope interface nic_top $end
+$var logic 1 ! clk $end
+$var logic 8 \" gmii_txd [7:0] $end
+$var bit 1 # gmii_tx_en $end
+$var shortreal 1 $ temp $end
+$upscope $end
+$upscope $end
+$enddefinitions $end
+#0
+0!
+b0 \"
+0#
+#4
+1!
+b1010101 \"
+1#
+#8
+0!
+#12
+1!
+0#
+#16
+0!
+#20
+1!
+";
+    let list = nicsim::vcdtool::read_signals(Cursor::new(&text[..])).unwrap();
+    assert_eq!(list.timescale_fs, 1_000_000);
+    let names: Vec<_> = list.signals.iter().map(|s| s.path()).collect();
+    assert_eq!(
+        names,
+        [
+            "TOP.nic_top.clk",
+            "TOP.nic_top.gmii_txd",
+            "TOP.nic_top.gmii_tx_en",
+            "TOP.nic_top.temp"
+        ]
+    );
+    let f = frames(text);
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        (f[0].start_cycle, f[0].preamble_len, f[0].sfd),
+        (1, 1, false)
+    );
+    assert_eq!(f[0].start_ps, 12_000);
+}
+
+#[test]
 fn invalid_dump_is_an_error_with_a_line() {
     let text = b"$timescale 1ps $end\n$scope module TOP $end\n$var wire 1 ! clk $end\n$upscope $end\n$enddefinitions $end\n#0\n0!\n#5\n?!\n";
     let e = analyze(Cursor::new(&text[..]), &Options::default(), |_| Ok(())).unwrap_err();

@@ -469,8 +469,7 @@ pub fn analyze<R: BufRead>(
     opts: &Options,
     mut on_event: impl FnMut(Event) -> Result<(), VcdError>,
 ) -> Result<Summary, VcdError> {
-    let mut parser = vcd::Parser::new(reader);
-    let header = parser.parse_header().map_err(VcdError::from_parse)?;
+    let (parser, header) = signals::open_parser(reader)?;
     let list = SignalList::from_header(&header);
     drop(header);
     let sel = &opts.selection;

@@ -1,7 +1,7 @@
 //! The header of a dump: scopes, signals, timescale, and finding the NIC's
 //! signals by name.
 
-use std::io::BufRead;
+use std::io::{self, BufRead, Read};
 
 use vcd::{IdCode, ScopeItem, TimescaleUnit};
 
@@ -114,9 +114,99 @@ fn split_reference(reference: &str) -> (String, Option<String>) {
 
 /// Reads only the header of a dump.
 pub fn read_signals<R: BufRead>(reader: R) -> Result<SignalList, VcdError> {
-    let mut parser = vcd::Parser::new(reader);
-    let header = parser.parse_header().map_err(VcdError::from_parse)?;
+    let (_, header) = open_parser(reader)?;
     Ok(SignalList::from_header(&header))
+}
+
+/// The reader behind a parser: the normalised header, then the rest.
+pub(crate) type Body<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
+/// Scope types the `vcd` crate knows; others (SystemVerilog `interface`,
+/// `struct`, `package`, VHDL scopes from GHDL or converters) read as
+/// `module`.
+const SCOPE_TYPES: &[&str] = &["module", "task", "function", "begin", "fork"];
+/// Variable types the `vcd` crate knows; others (`logic`, `bit`, `int`,
+/// `enum`, `sv_logic`, ...) read as `wire`, `shortreal`/`realtime` as
+/// `real`.
+const VAR_TYPES: &[&str] = &[
+    "event",
+    "integer",
+    "parameter",
+    "real",
+    "reg",
+    "supply0",
+    "supply1",
+    "time",
+    "tri",
+    "triand",
+    "trior",
+    "trireg",
+    "tri0",
+    "tri1",
+    "wand",
+    "wire",
+    "wor",
+    "string",
+];
+
+/// Opens a dump: reads the header up to `$enddefinitions $end`, rewrites
+/// the scope and variable types the `vcd` crate would reject (IEEE 1800
+/// clause 21.7 adds several; writers invent more) and drops `$attrbegin`
+/// commands, line by line so that error line numbers stay right; then
+/// parses it and leaves the parser at the first value change.
+pub(crate) fn open_parser<R: BufRead>(
+    mut reader: R,
+) -> Result<(vcd::Parser<Body<R>>, vcd::Header), VcdError> {
+    let mut out = Vec::new();
+    let mut line = Vec::new();
+    // Type expected next: after `$scope` or `$var`.
+    let mut want: Option<&str> = None;
+    let mut in_attr = false;
+    let mut in_enddef = false;
+    let mut done = false;
+    while !done {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line);
+        let mut toks: Vec<&str> = Vec::new();
+        for tok in text.split_ascii_whitespace() {
+            if in_attr {
+                in_attr = tok != "$end";
+                continue;
+            }
+            match (want.take(), tok) {
+                (_, "$attrbegin" | "$attrend") => {
+                    in_attr = true;
+                    continue;
+                }
+                (_, "$scope") => want = Some("scope"),
+                (_, "$var") => want = Some("var"),
+                (_, "$enddefinitions") => in_enddef = true,
+                (_, "$end") if in_enddef => done = true,
+                (Some("scope"), t) if !SCOPE_TYPES.contains(&t) => {
+                    toks.push("module");
+                    continue;
+                }
+                (Some("var"), "shortreal" | "realtime") => {
+                    toks.push("real");
+                    continue;
+                }
+                (Some("var"), t) if !VAR_TYPES.contains(&t) => {
+                    toks.push("wire");
+                    continue;
+                }
+                _ => {}
+            }
+            toks.push(tok);
+        }
+        out.extend_from_slice(toks.join(" ").as_bytes());
+        out.push(b'\n');
+    }
+    let mut parser = vcd::Parser::new(io::Cursor::new(out).chain(reader));
+    let header = parser.parse_header().map_err(VcdError::from_parse)?;
+    Ok((parser, header))
 }
 
 /// A set of signals found in one scope.
