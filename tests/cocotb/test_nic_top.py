@@ -21,7 +21,7 @@ from cocotbext.axi import AxiBus
 from cocotbext.eth import GmiiFrame, GmiiSink, GmiiSource
 
 from cocotb_run import RTL, run
-from test_dma import FaultRam
+from test_dma import FaultRam, axi_protocol_checker
 from tbutil import WireMonitor
 from test_nic_regs import D, RegTb, build_args, nic_sources
 
@@ -65,6 +65,7 @@ class NicTb(RegTb):
         self.ram.write_if.log.setLevel(logging.WARNING)
         self.ram.read_if.log.setLevel(logging.WARNING)
         self.ram.write(0, bytes([FILL]) * MEM_SIZE)
+        cocotb.start_soon(axi_protocol_checker(dut))
         self.sink = GmiiSink(dut.gmii_txd, dut.gmii_tx_er, dut.gmii_tx_en, dut.clk, dut.rst)
         self.source = GmiiSource(dut.gmii_rxd, dut.gmii_rx_er, dut.gmii_rx_dv, dut.clk, dut.rst)
         # clock-exact capture for the preamble and the gaps: the installed
