@@ -118,6 +118,17 @@ class DmaTb:
         self.tx_ready_prob = 1.0
         self.cycle = 0
 
+    def stall_bus(self, prob: float = 0.3) -> None:
+        """Seeded random stalls on every AXI channel of the memory model."""
+        def gen(seed):
+            rng = random.Random(seed)
+            while True:
+                yield rng.random() < prob
+
+        w, r = self.ram.write_if, self.ram.read_if
+        for k, ch in enumerate((w.aw_channel, w.w_channel, w.b_channel, r.ar_channel, r.r_channel)):
+            ch.set_pause_generator(gen(self.rng.randrange(1 << 30) + k))
+
     async def reset(self) -> None:
         d = self.dut
         for name in ("drain", "cfg_tx_enable", "cfg_tdt", "tdh_wr", "tdh_wr_data", "cfg_rx_enable",
@@ -265,9 +276,11 @@ async def run_tx(tb: DmaTb, frames: list[list[tuple[int, bytes, int]]], ring_n: 
 
 @cocotb.test()
 async def tx_frames_spanning_and_wrap(dut):
-    """Frames over 1..4 descriptors, unaligned buffers, empty descriptors, ring wrap, DD only with RS."""
+    """Frames over 1..4 descriptors, unaligned buffers, empty descriptors, ring wrap, DD only with RS;
+    random stalls on every AXI channel and on the stream."""
     tb = DmaTb(dut, seed=11)
     tb.tx_ready_prob = 0.7
+    tb.stall_bus()
     await tb.reset()
     rng = tb.rng
     frames = []
@@ -361,8 +374,9 @@ def post_rx(tb: DmaTb, slot: int, buf: int) -> None:
 
 @cocotb.test()
 async def rx_frames_spanning_unaligned(dut):
-    """Frames over 256-byte buffers at any byte alignment, ring wrap, exact write-back."""
+    """Frames over 256-byte buffers at any byte alignment, ring wrap, exact write-back; AXI stalls."""
     tb = DmaTb(dut, seed=5)
+    tb.stall_bus()
     await tb.reset()
     ring_n, bsize = 16, 256
     await rx_setup(tb, ring_n, 3)
