@@ -441,6 +441,17 @@ fn axi_handshake_violations_are_detected() {
     assert_eq!(v.cycle, at);
     assert_eq!(violations(&vcd).len(), 1, "{:?}", violations(&vcd));
 
+    // ARVALID x out of reset.
+    let vcd = dump(&SynthConfig::default(), |s| {
+        at = s.sample_cycle();
+        s.drive_opt("s_axil_arvalid", None).unwrap();
+        s.tick().unwrap();
+        s.drive("s_axil_arvalid", 0).unwrap();
+    });
+    let v = single_violation(&vcd, Rule::Unknown, "TOP.nic_top.s_axil_arvalid");
+    assert_eq!(v.cycle, at);
+    assert_eq!(violations(&vcd).len(), 1);
+
     // BVALID with nothing outstanding.
     let vcd = dump(&SynthConfig::default(), |s| {
         s.drive("s_axil_bvalid", 1).unwrap();
