@@ -494,6 +494,44 @@ async def line_rate_both_ways(dut):
     assert await tb.rd("MPC") == 0
 
 
+@cocotb.test()
+async def tctl_en_gates_tx(dut):
+    """With TCTL.EN low nothing is fetched or sent and the NIC is quiescent; setting it sends."""
+    tb = NicTb(dut)
+    await tb.init()
+    await tb.wr("TCTL", bit("TCTL_PSP_BIT"))
+    f = eth(PEER, 300, 5)
+    await tb.send([f])
+    await ClockCycles(dut.clk, 500)
+    assert tb.sink.empty() and not tb.wire.frames
+    assert await tb.rd("TDH") == 0
+    assert int(dut.quiescent.value), "pending descriptors with TCTL.EN low are not work"
+    assert (await tb.rd("STATUS")) & bit("STATUS_QUIESCENT_BIT")
+    await tb.wr("TCTL", bit("TCTL_EN_BIT") | bit("TCTL_PSP_BIT"))
+    assert not int(dut.quiescent.value)
+    got = await tb.recv_tx(1, 3000)
+    check_wire_frame(got[0], f)
+    assert await tb.rd("TDH") == 1
+
+
+@cocotb.test()
+async def rx_long_frame_spans_descriptors(dut):
+    """RCTL.LPE: a 4000-byte frame fills two 2048-byte buffers, EOP on the second."""
+    tb = NicTb(dut)
+    await tb.init()
+    await tb.wr("RCTL", bit("RCTL_EN_BIT") | bit("RCTL_SECRC_BIT") | bit("RCTL_LPE_BIT"))
+    f = eth(MAC, 4000, 77)
+    await tb.source.send(GmiiFrame.from_payload(f))
+    await tb.wait_rx(2, 20000)
+    d0, d1 = tb.rx_desc(0), tb.rx_desc(1)
+    assert d0[0] == 2048 and d0[2] == 0x05, d0  # DD | IXSM, no EOP
+    assert d1[0] == len(f) - 2048 and d1[2] == 0x07, d1  # DD | EOP | IXSM
+    assert tb.ram.read(tb.rx_bufs[0], 2048) == f[:2048]
+    assert tb.ram.read(tb.rx_bufs[1], len(f) - 2048) == f[2048:]
+    assert tb.ram.read(tb.rx_bufs[1] + len(f) - 2048, 8) == bytes([FILL]) * 8
+    assert await tb.rd("GPRC") == 1 and await tb.rd("ROC") == 0
+
+
 def test_nic_top(sim):
     run("nic_top", nic_sources(), "test_nic_top", sim=sim, includes=[RTL], build_args=build_args(sim),
         extra_env={"NICSIM_SLOW_SIM": "1" if sim == "icarus" else "0"})
