@@ -306,11 +306,22 @@ impl AxiMemSlave {
                     let (a, n) = b.beat_addr(b.beat);
                     let bytes = s.w.payload.data.to_le_bytes();
                     let lane0 = (a % 8) as usize;
-                    let lanes = lane0..(lane0 + n as usize).min(8);
-                    for lane in lanes {
-                        if s.w.payload.strb & (1 << lane) != 0 {
-                            let addr = (a & !7) + lane as u64;
-                            mem.device_write(addr, &bytes[lane..=lane]);
+                    let lanes: Vec<usize> = (lane0..(lane0 + n as usize).min(8))
+                        .filter(|&l| s.w.payload.strb & (1 << l) != 0)
+                        .collect();
+                    if let (Some(&lo), Some(&hi)) = (lanes.first(), lanes.last()) {
+                        let first = (a & !7) + lo as u64;
+                        let checked = mem.device_check_bytes(first, (hi - lo + 1) as u64, cycle);
+                        match checked {
+                            Ok(()) => {
+                                for lane in lanes {
+                                    mem.device_write((a & !7) + lane as u64, &bytes[lane..=lane]);
+                                }
+                            }
+                            Err(v) => {
+                                b.resp = RESP_DECERR;
+                                result = Err(v);
+                            }
                         }
                     }
                 }

@@ -22,6 +22,8 @@ pub const HOST_BASE: u64 = 0x1_0000_0000;
 const GUARD: u64 = PAGE;
 /// Total address space the allocator may hand out.
 const HOST_LIMIT: u64 = HOST_BASE + (1 << 40);
+/// Data bus width of the DMA master in bytes (see `device_check`).
+pub const BUS_BYTES: u64 = 8;
 
 /// What kind of region a live address range is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,9 +187,18 @@ impl HostMemory {
 
     /// The live region containing all of `[addr, addr+len)`.
     fn region_of(&self, addr: u64, len: u64) -> Option<(u64, Region)> {
+        self.region_within(addr, len, 1)
+    }
+
+    /// The live region containing `[addr, addr+len)` once the region is
+    /// widened to `word`-byte alignment on both ends.
+    fn region_within(&self, addr: u64, len: u64, word: u64) -> Option<(u64, Region)> {
         let end = addr.checked_add(len)?;
-        let (&start, &r) = self.regions.range(..=addr).next_back()?;
-        (end <= start + r.len).then_some((start, r))
+        let probe = addr.checked_add(word - 1)?;
+        let (&start, &r) = self.regions.range(..=probe).next_back()?;
+        let lo = start & !(word - 1);
+        let hi = (start + r.len).checked_add(word - 1)? & !(word - 1);
+        (addr >= lo && end <= hi).then_some((start, r))
     }
 
     fn cpu_check(&self, addr: DmaAddr, len: usize) -> Result<(), DmaError> {
@@ -231,6 +242,12 @@ impl HostMemory {
     /// Check a device access of `len` bytes at `addr`; on success record a
     /// descriptor fetch when it reads coherent memory. A refused access is
     /// also kept in [`HostMemory::violations`].
+    ///
+    /// Whole data-bus words: a full-width AXI read of the word that holds a
+    /// mapping's first or last byte is allowed (a 64-bit DMA engine cannot
+    /// read less, A3.4.3), so mappings are widened to [`BUS_BYTES`] alignment
+    /// here. Writes are then checked byte by byte on their strobes with
+    /// [`HostMemory::device_check_bytes`].
     pub fn device_check(
         &mut self,
         addr: u64,
@@ -251,7 +268,7 @@ impl HostMemory {
             self.violations.push(v);
             return Err(v);
         }
-        let Some((_, region)) = self.region_of(addr, len) else {
+        let Some((_, region)) = self.region_within(addr, len, BUS_BYTES) else {
             self.violations.push(v);
             return Err(v);
         };
@@ -273,6 +290,23 @@ impl HostMemory {
             }
         }
         Ok(())
+    }
+
+    /// Exact check of the bytes a write beat's strobes enable.
+    pub fn device_check_bytes(&mut self, addr: u64, len: u64, cycle: u64) -> Result<(), Violation> {
+        if self.region_of(addr, len).is_some() {
+            return Ok(());
+        }
+        let v = Violation {
+            cycle,
+            addr,
+            len,
+            access: Access::DeviceWrite,
+            kind: ViolationKind::Unmapped,
+            last_descriptor: self.last_desc,
+        };
+        self.violations.push(v);
+        Err(v)
     }
 
     /// Device read of bytes already checked with [`HostMemory::device_check`].
@@ -443,6 +477,21 @@ mod tests {
                 len: 64,
                 kind: RegionKind::Coherent
             }]
+        );
+    }
+
+    #[test]
+    fn reads_may_cover_the_bus_words_of_the_ends_writes_are_exact() {
+        let mut m = HostMemory::new();
+        let b = m.map(42, DmaDirection::Bidirectional).unwrap();
+        // 42 bytes end inside the sixth 8-byte word: a 48-byte read is fine.
+        assert!(m.device_check(b.0, 48, Access::DeviceRead, 1).is_ok());
+        assert!(m.device_check(b.0, 49, Access::DeviceRead, 1).is_err());
+        assert!(m.device_check_bytes(b.0 + 40, 2, 2).is_ok());
+        let v = m.device_check_bytes(b.0 + 40, 3, 2).unwrap_err();
+        assert_eq!(
+            (v.addr, v.len, v.access),
+            (b.0 + 40, 3, Access::DeviceWrite)
         );
     }
 

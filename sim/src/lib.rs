@@ -13,6 +13,7 @@ pub mod hal;
 pub mod hostmem;
 pub mod model;
 pub mod pcap;
+pub mod tap;
 pub mod world;
 
 pub use hal::{SharedHardware, SimDma, SimPlatform, SimRegs};

@@ -24,6 +24,7 @@ use crate::ffi::{Model, TraceError};
 use crate::gmii::{Decoder, Faults, Lane, PhyEndpoint, Sym, WireError, WireFrame};
 use crate::hostmem::{HostMemory, Leak, Violation};
 use crate::pcap::{Capture, CaptureError};
+use crate::tap::{TapEndpoint, TapError, TapStats};
 use stack::buf::PacketId;
 use stack::time::Instant;
 use std::collections::VecDeque;
@@ -94,6 +95,7 @@ pub enum SimError {
     },
     Capture(CaptureError),
     Trace(TraceError),
+    Tap(TapError),
 }
 
 impl core::fmt::Display for SimError {
@@ -128,6 +130,7 @@ impl core::fmt::Display for SimError {
             }
             SimError::Capture(e) => write!(f, "{e}"),
             SimError::Trace(e) => write!(f, "{e}"),
+            SimError::Tap(e) => write!(f, "{e}"),
         }
     }
 }
@@ -176,8 +179,17 @@ pub struct NicStats {
 #[derive(Debug)]
 enum Port {
     Open,
-    Phy { phy: PhyEndpoint, link_up: bool },
-    Link { link: usize },
+    Phy {
+        phy: PhyEndpoint,
+        link_up: bool,
+    },
+    Link {
+        link: usize,
+    },
+    Tap {
+        tap: Box<TapEndpoint>,
+        phy: PhyEndpoint,
+    },
 }
 
 /// A received frame as it arrived at a NIC's pins, with the packet id the
@@ -319,6 +331,27 @@ impl Hardware {
         };
     }
 
+    /// Connect NIC `nic`'s port to Linux TAP device `name` (link up).
+    /// Returns the kernel's name of the device. Fast-forward never skips
+    /// while a TAP is attached: the host may send at any time.
+    pub fn attach_tap(&mut self, nic: usize, name: &str) -> Result<String, SimError> {
+        let tap = TapEndpoint::open(name).map_err(SimError::Tap)?;
+        let real = tap.name().to_string();
+        self.nics[nic].port = Port::Tap {
+            tap: Box::new(tap),
+            phy: PhyEndpoint::new(),
+        };
+        Ok(real)
+    }
+
+    /// Counters of the TAP endpoint of `nic`, if one is attached.
+    pub fn tap_stats(&self, nic: usize) -> Option<TapStats> {
+        match &self.nics.get(nic)?.port {
+            Port::Tap { tap, .. } => Some(tap.stats),
+            _ => None,
+        }
+    }
+
     /// The software PHY of `nic`, if one is attached.
     pub fn phy(&mut self, nic: usize) -> Option<&mut PhyEndpoint> {
         match &mut self.nics.get_mut(nic)?.port {
@@ -332,7 +365,7 @@ impl Hardware {
         match &mut self.nics[nic].port {
             Port::Phy { link_up, .. } => *link_up = up,
             Port::Link { link, .. } => self.links[*link].up = up,
-            Port::Open => {}
+            Port::Open | Port::Tap { .. } => {}
         }
     }
 
@@ -626,6 +659,13 @@ impl Hardware {
                     n.rx_sym = phy.next_rx();
                     *link_up
                 }
+                Port::Tap { tap, phy } => {
+                    if cycle % tap.poll_every.max(1) == 0 {
+                        tap.poll(phy);
+                    }
+                    n.rx_sym = phy.next_rx();
+                    true
+                }
                 Port::Link { .. } => false,
             };
             let link_up = match n.port {
@@ -717,6 +757,10 @@ impl Hardware {
             n.tx_dec.push(tx, cycle);
             n.rx_dec.push(n.rx_sym, cycle);
             while let Some(f) = n.tx_dec.frames.pop_front() {
+                // ARCHITECTURE.md "Where a packet's journey is recorded".
+                tracing::trace!(target: "journey", host = i, layer = "wire", event = "tx_frame",
+                    id = f.id.0, ns = f.start_cycle * CLK_NS, cycle = f.start_cycle,
+                    len = f.data.len(), fcs_ok = f.fcs_ok);
                 n.stats.tx_frames += 1;
                 n.stats.tx_bytes += f.data.len() as u64;
                 if let Err(e) = Decoder::check_tx(&f) {
@@ -727,11 +771,16 @@ impl Hardware {
                         self.errors.push(SimError::Capture(e));
                     }
                 }
-                if let Port::Phy { phy, .. } = &mut n.port {
-                    phy.collected.push_back(f);
+                match &mut n.port {
+                    Port::Phy { phy, .. } => phy.collected.push_back(f),
+                    Port::Tap { tap, .. } => tap.send(&f.data),
+                    _ => {}
                 }
             }
             while let Some(f) = n.rx_dec.frames.pop_front() {
+                tracing::trace!(target: "journey", host = i, layer = "wire", event = "rx_frame",
+                    id = f.id.0, ns = f.start_cycle * CLK_NS, cycle = f.start_cycle,
+                    len = f.data.len(), fcs_ok = f.fcs_ok, error = f.error);
                 Self::rx_frame(n, f, &mut self.errors);
             }
             window_events.push((tx_start, rx_start));
@@ -781,6 +830,7 @@ impl Hardware {
                 && !n.rx_sym.en
                 && match &n.port {
                     Port::Phy { phy, .. } => phy.idle(),
+                    Port::Tap { .. } => false,
                     _ => true,
                 }
                 && match &n.window {
