@@ -770,6 +770,60 @@ b1010101 \"
 }
 
 #[test]
+fn dumpoff_stretch_is_not_sampled() {
+    // TX_EN high, then $dumpoff (every value x, no clock) and $dumpon at a
+    // rising edge, TX_EN still high: one burst, not two split by an x
+    // sample; the cycles in between still count.
+    let text = b"$timescale 1ns $end
+$scope module nic $end
+$var wire 1 ! clk $end
+$var wire 8 d gmii_txd [7:0] $end
+$var wire 1 e gmii_tx_en $end
+$upscope $end
+$enddefinitions $end
+#0
+$dumpvars
+0!
+b1010101 d
+1e
+$end
+#4
+1!
+#8
+0!
+#12
+1!
+#16
+$dumpoff
+x!
+bx d
+xe
+$end
+#44
+$dumpon
+1!
+b1010101 d
+1e
+$end
+#48
+0!
+#52
+1!
+#56
+0!
+0e
+#60
+1!
+";
+    let f = frames(text);
+    assert_eq!(f.len(), 1, "{f:?}");
+    // Edges at 4, 12, 44 (resumed, not sampled), 52 and 60; three at 20,
+    // 28 and 36 inferred from the time. Bytes sampled at cycles 0, 1, 6.
+    assert_eq!((f[0].start_cycle, f[0].end_cycle, f[0].len), (0, 6, 0));
+    assert_eq!(f[0].preamble_len, 3);
+}
+
+#[test]
 fn invalid_dump_is_an_error_with_a_line() {
     let text = b"$timescale 1ps $end\n$scope module TOP $end\n$var wire 1 ! clk $end\n$upscope $end\n$enddefinitions $end\n#0\n0!\n#5\n?!\n";
     let e = analyze(Cursor::new(&text[..]), &Options::default(), |_| Ok(())).unwrap_err();

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
-use vcd::{Command, IdCode, Value};
+use vcd::{Command, IdCode, SimulationCommand, Value};
 
 use super::VcdError;
 use super::signals::SignalInfo;
@@ -111,6 +111,10 @@ pub(crate) struct Sampler<R: BufRead> {
     pending: Vec<Pending>,
     arena: Vec<u64>,
     time: u64,
+    /// Inside `$dumpoff` (every value x), or in the timestamp of the
+    /// `$dumpon` that ends it: edges are counted but not sampled.
+    dump_off: bool,
+    resuming: bool,
 }
 
 impl<R: BufRead> Sampler<R> {
@@ -127,6 +131,8 @@ impl<R: BufRead> Sampler<R> {
             pending: Vec::new(),
             arena: Vec::new(),
             time: 0,
+            dump_off: false,
+            resuming: false,
         }
     }
 
@@ -197,6 +203,13 @@ impl<R: BufRead> Sampler<R> {
                         }
                     }
                 }
+                // IEEE 1364 clause 18.2.3.7: $dumpoff dumps every variable
+                // as x; $dumpon dumps their values again.
+                Command::Begin(SimulationCommand::Dumpoff) => self.dump_off = true,
+                Command::Begin(SimulationCommand::Dumpon) => {
+                    self.dump_off = false;
+                    self.resuming = true;
+                }
                 _ => {}
             }
         }
@@ -227,7 +240,9 @@ impl<R: BufRead> Sampler<R> {
                     time: self.time,
                 };
                 self.clock_cycles[c] += 1;
-                on_edge(edge, &self.store)?;
+                if !self.dump_off && !self.resuming {
+                    on_edge(edge, &self.store)?;
+                }
             }
         }
         for p in &self.pending {
@@ -238,6 +253,7 @@ impl<R: BufRead> Sampler<R> {
         }
         self.pending.clear();
         self.arena.clear();
+        self.resuming = false;
         Ok(())
     }
 
