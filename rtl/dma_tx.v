@@ -17,12 +17,14 @@
 //   2. frames span descriptors until EOP; IFCS, IC, CSS and CSO are taken
 //      from the first descriptor of a frame (nicsim: the 8254x takes IC/CSS/
 //      CSO per descriptor; ours apply to the whole frame);
-//   3. when every beat of the buffer has arrived: if RS, write back
-//      STA.DD by writing byte 12 of the descriptor only (one beat at
-//      descriptor + 8, WSTRB = 0x10: length, CSO, CMD, CSS, special stay as
-//      software wrote them) and wait for its B response;
-//   4. advance TDH (so TDH past a descriptor implies its DD is visible);
-//      TXQE when TDH reaches TDT.
+//   3. when every beat of the buffer has arrived, the descriptor goes to the
+//      write-back stage (a 4-entry queue, so the next descriptor's reads
+//      start at once): if RS, it writes back STA.DD by writing byte 12 of
+//      the descriptor only (one beat at descriptor + 8, WSTRB = 0x10:
+//      length, CSO, CMD, CSS, special stay as software wrote them) and waits
+//      for its B response;
+//   4. then advances TDH, in ring order (so TDH past a descriptor implies
+//      its DD is visible); TXQE when TDH reaches TDT.
 // TCTL.EN low: no new fetch and no new frame; a frame in progress completes.
 //
 // Bus error (RRESP/BRESP SLVERR or DECERR) on any access: the queue stops
@@ -209,9 +211,6 @@ localparam [2:0]
     STATE_READ   = 3'd1,
     STATE_WAIT   = 3'd2,
     STATE_MARK   = 3'd3,
-    STATE_WB_AW  = 3'd4,
-    STATE_WB_W   = 3'd5,
-    STATE_WB_B   = 3'd6,
     STATE_STOP   = 3'd7;
 
 reg [2:0] state_reg, state_next;
@@ -238,6 +237,30 @@ reg ev_txqe_reg, ev_txqe_next;
 reg [15:0] b_beats;
 reg [15:0] b_to_4k;
 reg [15:0] tdh_inc;
+
+/*
+ * Completion queue: descriptors whose buffer has been read, in ring order,
+ * waiting for their DD write-back (RS) and the TDH advance. The write-back
+ * stage always works on the descriptor at TDH.
+ */
+localparam CQ_DEPTH = 4;
+reg [CQ_DEPTH-1:0] cq_rs_reg, cq_ide_reg;
+reg [2:0] cq_wr_ptr_reg, cq_rd_ptr_reg;
+wire [2:0] cq_count = cq_wr_ptr_reg - cq_rd_ptr_reg;
+wire cq_full = cq_count == CQ_DEPTH;
+wire cq_empty = cq_count == 0;
+wire cq_head_rs = cq_rs_reg[cq_rd_ptr_reg[1:0]];
+wire cq_head_ide = cq_ide_reg[cq_rd_ptr_reg[1:0]];
+reg cq_push;
+reg cq_pop;
+
+localparam [1:0]
+    WB_IDLE = 2'd0,
+    WB_AW   = 2'd1,
+    WB_W    = 2'd2,
+    WB_B    = 2'd3;
+reg [1:0] wb_state_reg, wb_state_next;
+reg wb_stop_reg, wb_stop_next;             // a write-back failed: stage stopped
 reg [16:0] rd_beats_req;
 
 /*
@@ -270,6 +293,10 @@ always @* begin
 
     dq_pop = 1'b0;
     rd_beats_req = 17'd0;
+    cq_push = 1'b0;
+    cq_pop = 1'b0;
+    wb_state_next = wb_state_reg;
+    wb_stop_next = wb_stop_reg;
 
     state_next = state_reg;
     rd_addr_next = rd_addr_reg;
@@ -393,47 +420,61 @@ always @* begin
                     state_next = STATE_STOP;
                 end else if (cur_len == 0 && cur_cmd[CMD_EOP]) begin
                     state_next = STATE_MARK;
-                end else if (cur_cmd[CMD_RS]) begin
-                    state_next = STATE_WB_AW;
-                end else begin
+                end else if (!cq_full) begin
+                    // hand the descriptor to the write-back stage, go on
                     state_next = STATE_IDLE;
                     dq_pop = 1'b1;
-                    tdh_next = tdh_inc;
+                    cq_push = 1'b1;
                     in_frame_next = !cur_cmd[CMD_EOP];
-                    ev_txqe_next = tdh_inc == cfg_tdt;
                 end
             end
         end
         STATE_MARK: begin
             // EOP on an empty descriptor: an end marker closes the frame
-            if (reserved_reg != DATA_DEPTH_W && !fifo_push) begin
+            if (reserved_reg != DATA_DEPTH_W && !fifo_push && !cq_full) begin
                 fifo_push = 1'b1;
                 fifo_din = {1'b0, 1'b1, 4'd0, f_ifcs_reg, f_ic_reg, f_css_reg, f_cso_reg, 64'd0};
                 reserved_next = reserved_next + 1;
-                if (cur_cmd[CMD_RS]) begin
-                    state_next = STATE_WB_AW;
+                state_next = STATE_IDLE;
+                dq_pop = 1'b1;
+                cq_push = 1'b1;
+                in_frame_next = 1'b0;
+            end
+        end
+        default: begin
+            // STATE_STOP: a partial frame is aborted once, then nothing
+            state_next = STATE_STOP;
+        end
+    endcase
+
+    // write-back stage: DD for RS descriptors, then TDH, in ring order
+    case (wb_state_reg)
+        WB_IDLE: begin
+            if (!cq_empty && !wb_stop_reg) begin
+                if (cq_head_rs) begin
+                    wb_state_next = WB_AW;
                 end else begin
-                    state_next = STATE_IDLE;
-                    dq_pop = 1'b1;
+                    cq_pop = 1'b1;
                     tdh_next = tdh_inc;
-                    in_frame_next = 1'b0;
                     ev_txqe_next = tdh_inc == cfg_tdt;
                 end
             end
         end
-        STATE_WB_AW: begin
+        WB_AW: begin
             if (wb_req_ready) begin
-                state_next = STATE_WB_W;
+                wb_state_next = WB_W;
             end
         end
-        STATE_WB_W: begin
+        WB_W: begin
             if (wb_data_ready) begin
-                state_next = STATE_WB_B;
+                wb_state_next = WB_B;
             end
         end
-        STATE_WB_B: begin
+        default: begin
             if (wb_resp_valid) begin
+                wb_state_next = WB_IDLE;
                 if (wb_resp_resp[1]) begin
+                    wb_stop_next = 1'b1;
                     if (!stopped_reg) begin
                         stopped_next = 1'b1;
                         err_valid_next = 1'b1;
@@ -442,21 +483,14 @@ always @* begin
                         err_desc_next = 1'b1;
                         err_resp_next = wb_resp_resp;
                     end
-                    state_next = STATE_STOP;
                 end else begin
-                    state_next = STATE_IDLE;
-                    dq_pop = 1'b1;
+                    cq_pop = 1'b1;
                     tdh_next = tdh_inc;
-                    in_frame_next = !cur_cmd[CMD_EOP];
                     ev_txdw_next = 1'b1;
-                    ev_txdw_ide_next = cur_cmd[CMD_IDE];
+                    ev_txdw_ide_next = cq_head_ide;
                     ev_txqe_next = tdh_inc == cfg_tdt;
                 end
             end
-        end
-        default: begin
-            // STATE_STOP: a partial frame is aborted once, then nothing
-            state_next = STATE_STOP;
         end
     endcase
 
@@ -574,6 +608,16 @@ always @(posedge clk) begin
     abort_pending_reg <= abort_pending_next;
     reserved_reg <= reserved_next;
     ev_txdw_reg <= ev_txdw_next;
+    wb_state_reg <= wb_state_next;
+    wb_stop_reg <= wb_stop_next;
+    if (cq_push) begin
+        cq_rs_reg[cq_wr_ptr_reg[1:0]] <= cur_cmd[CMD_RS];
+        cq_ide_reg[cq_wr_ptr_reg[1:0]] <= cur_cmd[CMD_IDE];
+        cq_wr_ptr_reg <= cq_wr_ptr_reg + 3'd1;
+    end
+    if (cq_pop) begin
+        cq_rd_ptr_reg <= cq_rd_ptr_reg + 3'd1;
+    end
     ev_txdw_ide_reg <= ev_txdw_ide_next;
     ev_txqe_reg <= ev_txqe_next;
     hold_valid_reg <= hold_valid_next;
@@ -610,6 +654,10 @@ always @(posedge clk) begin
         abort_pending_reg <= 1'b0;
         reserved_reg <= 8'd0;
         ev_txdw_reg <= 1'b0;
+        wb_state_reg <= WB_IDLE;
+        wb_stop_reg <= 1'b0;
+        cq_wr_ptr_reg <= 3'd0;
+        cq_rd_ptr_reg <= 3'd0;
         ev_txdw_ide_reg <= 1'b0;
         ev_txqe_reg <= 1'b0;
         hold_valid_reg <= 1'b0;
@@ -629,11 +677,11 @@ assign br_req_valid = br_req_valid_reg;
 
 assign wb_req_addr = wb_addr;
 assign wb_req_len = 8'd0;
-assign wb_req_valid = state_reg == STATE_WB_AW;
+assign wb_req_valid = wb_state_reg == WB_AW;
 // STA is byte 12 of the descriptor: lane 4 of the beat at descriptor + 8
 assign wb_data = 64'h0000_0001_0000_0000;
 assign wb_strb = 8'h10;
-assign wb_data_valid = state_reg == STATE_WB_W;
+assign wb_data_valid = wb_state_reg == WB_W;
 
 wire [3:0] out_n = out_reg[DQW-3 -: 4];
 assign m_axis_tdata = out_reg[63:0];
@@ -659,7 +707,7 @@ assign stopped = stopped_reg;
 // no request, beat or frame in flight and no descriptor work pending
 assign idle = !fetch_busy && rd_outstanding_reg == 0
     && !br_req_valid_reg && fifo_empty && !hold_valid_reg && !out_valid_reg
-    && !abort_pending_reg
+    && !abort_pending_reg && wb_state_reg == WB_IDLE && (cq_empty || wb_stop_reg)
     && (state_reg == STATE_STOP || (state_reg == STATE_IDLE
         && (stopped_reg || !cfg_enable || !ring_ok || tdh_reg == cfg_tdt)));
 
