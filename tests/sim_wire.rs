@@ -9,21 +9,16 @@ use sim::gmii::{self, Sym};
 use sim::world::{Hardware, TraceStart, TraceWindow, WorldConfig};
 use stack::buf::PacketId;
 use std::path::PathBuf;
+
+mod sim_util;
+use driver::hal::{DmaDirection, DmaMemory};
+use sim_util::*;
 use std::process::Command;
 
 fn tmp(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sim_wire");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
-}
-
-/// A broadcast Ethernet frame of `len` bytes (no FCS), payload from `tag`.
-fn frame(len: usize, tag: u8) -> Vec<u8> {
-    let mut f = vec![0xff; 6];
-    f.extend_from_slice(&[0x02, 0, 0, 0, 0, tag]);
-    f.extend_from_slice(&[0x88, 0xb5]); // IEEE 802 local experimental ethertype
-    f.extend((0..len - 14).map(|i| (i as u8) ^ tag));
-    f
 }
 
 /// A scenario touching registers, the interrupt line and the wire, with
@@ -43,16 +38,44 @@ fn scenario(
     hw.capture(n, pcap).unwrap();
     hw.run(40).unwrap();
     let mut seen = Vec::new();
+    let rx = rx_setup(&mut hw, n);
+    let tx = tx_setup(&mut hw, n);
+    let mut bufs = Vec::new();
     hw.write32(n, reg::IMS, Icr::LSC.bits()).unwrap();
     for i in 0..4u8 {
         hw.phy(n).unwrap().inject(
             &frame(60 + 100 * usize::from(i), i),
             PacketId(100 + u64::from(i)),
         );
+        let f = frame(64 + 200 * usize::from(i), 0x40 | i);
+        let buf = hw.mem(n).map(f.len(), DmaDirection::ToDevice).unwrap();
+        hw.mem(n).write(buf, &f).unwrap();
+        hw.tag_tx(n, PacketId(200 + u64::from(i)));
+        tx_post(&mut hw, n, &tx, usize::from(i), buf, f.len());
+        bufs.push((buf, f.len()));
         hw.run(5_000).unwrap();
         hw.marker(n, 0x1000 + u32::from(i));
         seen.push(hw.read32(n, reg::ICR).unwrap());
+        seen.push(u32::from_le_bytes(
+            desc(&mut hw, n, rx.ring, usize::from(i))[8..12]
+                .try_into()
+                .unwrap(),
+        ));
     }
+    seen.push(hw.read32(n, reg::GPRC).unwrap());
+    seen.push(hw.read32(n, reg::GPTC).unwrap());
+    let sent: Vec<u64> = hw
+        .phy(n)
+        .unwrap()
+        .collected
+        .iter()
+        .map(|f| f.id.0)
+        .collect();
+    assert_eq!(
+        sent,
+        [200, 201, 202, 203],
+        "every frame transmitted, ids in order"
+    );
     hw.set_link_up(n, false);
     hw.run(3_000).unwrap();
     seen.push(hw.read32(n, reg::STATUS).unwrap());
@@ -62,6 +85,14 @@ fn scenario(
     hw.run(20_000).unwrap();
     seen.push(hw.read32(n, reg::ICR).unwrap());
     seen.push(hw.cycle() as u32);
+    rx_teardown(&mut hw, n, rx);
+    hw.write32(n, reg::TCTL, 0).unwrap();
+    for (b, l) in bufs {
+        hw.mem(n).unmap(b, l, DmaDirection::ToDevice).unwrap();
+    }
+    hw.mem(n)
+        .free_coherent(tx.ring, RING * driver::desc::DESC_LEN)
+        .unwrap();
     hw.finish().unwrap();
     (hw, seen)
 }
@@ -204,8 +235,10 @@ fn fast_forward_changes_nothing_observable() {
         on.skipped_cycles,
         on.cycle()
     );
-    // The link-state change reached the register block both ways.
-    assert_eq!(seen_on[4] & 2, 0, "STATUS.LU low while the link is down");
+    assert_eq!(seen_on[8], 4, "GPRC: four frames received");
+    assert_eq!(seen_on[9], 4, "GPTC: four frames transmitted");
+    // The link-state change reached the register block.
+    assert_eq!(seen_on[10] & 2, 0, "STATUS.LU low while the link is down");
 }
 
 fn vcd_times(text: &str) -> Vec<u64> {
