@@ -32,3 +32,23 @@ pub fn bare_loop(cycles: u64) -> std::time::Duration {
 pub fn cpp_main_path() -> PathBuf {
     PathBuf::from(env!("NIC_BENCH_MAIN"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_loops_run_the_requested_cycles() {
+        let t = bare_loop(2_000);
+        assert!(t.as_nanos() > 0);
+        let out = std::process::Command::new(cpp_main_path())
+            .arg("2000")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.starts_with("cycles=2000 ns="), "{text}");
+        let ns: u64 = text.trim().rsplit('=').next().unwrap().parse().unwrap();
+        assert!(ns > 0);
+    }
+}
