@@ -531,7 +531,9 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
         self.wd_progress = self.plat.now();
         self.wd_head = 0;
         self.wd_clean = 0;
-        let _ = self.regs.read32(reg::ICR);
+        // Causes raised while enabling (a bus error on the first descriptor
+        // fetch) stay pending in ICR for the interrupt handler: hw_reset
+        // cleared the stale ones before anything was enabled.
         self.irq_enabled = false;
         if self.cfg.mode == IrqMode::Interrupt {
             self.irq_enable();
@@ -901,13 +903,14 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             timestamp: now,
             ..PacketMeta::default()
         };
-        if eop.status() & rx::STA_IXSM == 0 {
-            meta.rx_checksum = RxChecksum::Complete {
-                start: u16::from(self.cfg.rx_csum_start),
-                sum: eop.csum(),
-            };
-            self.st.rx_csum += 1;
-        }
+        // 8254x 3.2.3.1: the packet checksum field is always valid (summed
+        // from RXCSUM.PCSS); IXSM only concerns the IP/TCP checksum status
+        // bits, which this NIC does not have.
+        meta.rx_checksum = RxChecksum::Complete {
+            start: u16::from(self.cfg.rx_csum_start),
+            sum: eop.csum(),
+        };
+        self.st.rx_csum += 1;
         self.st.rx_packets += 1;
         self.st.rx_bytes += len as u64;
         self.rx_queue.push_back(pkt);
@@ -1036,6 +1039,17 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             return;
         }
         self.update_stats();
+        // e1000_watchdog also looks at the link; and a receive queue the
+        // NIC stopped on a bus error (its interrupt lost) shows here.
+        let status = Status(self.regs.read32(reg::STATUS));
+        if status.contains(Status::LU) != self.link_up {
+            self.set_link(status.contains(Status::LU));
+        }
+        if status.contains(Status::RXSTOP) {
+            self.st.rx_stopped_seen += 1;
+            let _ = self.reset(ResetReason::DmaError);
+            return;
+        }
         let now = self.plat.now();
         if !self.tx.pending() || !self.link_up {
             self.wd_progress = now;

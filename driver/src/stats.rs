@@ -47,23 +47,26 @@ impl HwStats {
     /// 64-bit octet counters are read low half first: reading the high half
     /// clears both (8254x 13.7.21).
     pub fn accumulate<R: RegisterAccess>(&mut self, regs: &mut R) {
+        // Values come from the device: add without trusting them to stay
+        // small (a failing bus reads all ones).
         let mut rd = |off| u64::from(regs.read32(off));
-        self.crcerrs += rd(reg::CRCERRS);
-        self.rxerrc += rd(reg::RXERRC);
-        self.mpc += rd(reg::MPC);
-        self.gprc += rd(reg::GPRC);
-        self.bprc += rd(reg::BPRC);
-        self.mprc += rd(reg::MPRC);
-        self.gptc += rd(reg::GPTC);
+        let add = |total: &mut u64, v: u64| *total = total.saturating_add(v);
+        add(&mut self.crcerrs, rd(reg::CRCERRS));
+        add(&mut self.rxerrc, rd(reg::RXERRC));
+        add(&mut self.mpc, rd(reg::MPC));
+        add(&mut self.gprc, rd(reg::GPRC));
+        add(&mut self.bprc, rd(reg::BPRC));
+        add(&mut self.mprc, rd(reg::MPRC));
+        add(&mut self.gptc, rd(reg::GPTC));
         let lo = rd(reg::GORCL);
-        self.gorc += lo | (rd(reg::GORCH) << 32);
+        add(&mut self.gorc, lo | (rd(reg::GORCH) << 32));
         let lo = rd(reg::GOTCL);
-        self.gotc += lo | (rd(reg::GOTCH) << 32);
-        self.rnbc += rd(reg::RNBC);
-        self.ruc += rd(reg::RUC);
-        self.roc += rd(reg::ROC);
-        self.tpr += rd(reg::TPR);
-        self.tpt += rd(reg::TPT);
+        add(&mut self.gotc, lo | (rd(reg::GOTCH) << 32));
+        add(&mut self.rnbc, rd(reg::RNBC));
+        add(&mut self.ruc, rd(reg::RUC));
+        add(&mut self.roc, rd(reg::ROC));
+        add(&mut self.tpr, rd(reg::TPR));
+        add(&mut self.tpt, rd(reg::TPT));
     }
 }
 
@@ -104,6 +107,7 @@ counters! {
         busy_polls: "busy-poll calls (no interrupts)",
         link_changes: "link state changes seen",
         dma_errors: "DMA error interrupts",
+        rx_stopped_seen: "watchdog runs that found STATUS.RXSTOP (a bus error whose interrupt was lost)",
         resets: "NIC resets after probe, all reasons",
         resets_dma_error: "resets after a DMA error",
         resets_tx_timeout: "resets by the TX watchdog",
