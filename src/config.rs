@@ -264,7 +264,10 @@ impl RunConfig {
         prob("wire.dup", self.wire.dup)?;
         prob("wire.reorder", self.wire.reorder)?;
         prob("wire.corrupt", self.wire.corrupt)?;
-        for (field, n) in [("nic.tx_ring", self.nic.tx_ring), ("nic.rx_ring", self.nic.rx_ring)] {
+        for (field, n) in [
+            ("nic.tx_ring", self.nic.tx_ring),
+            ("nic.rx_ring", self.nic.rx_ring),
+        ] {
             // 8254x: ring length is a multiple of 128 bytes = 8 descriptors.
             if n < 8 || n % 8 != 0 {
                 return Err(ConfigError::Invalid {
@@ -337,7 +340,12 @@ mod tests {
         assert!(e.to_string().contains("wire.loss"), "{e}");
         let mut cfg = RunConfig::default();
         cfg.nic.rx_ring = 12;
-        assert!(cfg.validate().unwrap_err().to_string().contains("nic.rx_ring"));
+        assert!(
+            cfg.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("nic.rx_ring")
+        );
     }
 
     #[test]

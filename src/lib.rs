@@ -2,7 +2,9 @@
 //! journey and the benchmarks call directly.
 #![deny(unsafe_code)]
 
-pub mod config;
 pub mod fuzz;
+pub mod config;
+pub mod report;
+pub mod scenario;
 pub mod system;
 pub mod vcdtool;

@@ -65,9 +65,10 @@ impl HostNic {
         while self.arrivals.len() > ARRIVALS_KEPT {
             self.arrivals.pop_front();
         }
-        let pos = self.arrivals.iter().position(|(_, bytes)| {
-            bytes.len() >= data.len() && &bytes[..data.len()] == data
-        });
+        let pos = self
+            .arrivals
+            .iter()
+            .position(|(_, bytes)| bytes.len() >= data.len() && &bytes[..data.len()] == data);
         match pos {
             Some(i) => {
                 // Frames before the match were dropped by the NIC (filter,
@@ -201,8 +202,8 @@ impl<T: Ipv4Transport> System<T> {
     /// Probe a driver on hardware NIC `hw_index` for a host.
     pub fn probe(&self, hw_index: usize, cfg: DriverConfig) -> Result<HostNic, String> {
         let (regs, dma, plat) = sim::hal::handles(&self.hw, hw_index);
-        let nic = Nic::probe(regs, dma, plat, cfg)
-            .map_err(|e| format!("probe of nic{hw_index}: {e}"))?;
+        let nic =
+            Nic::probe(regs, dma, plat, cfg).map_err(|e| format!("probe of nic{hw_index}: {e}"))?;
         sim::hal::check(&self.hw).map_err(|e| format!("probe of nic{hw_index}: {e}"))?;
         Ok(HostNic::new(nic, self.hw.clone(), hw_index))
     }

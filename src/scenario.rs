@@ -1,0 +1,1016 @@
+//! Scenarios: whole systems over RTL NICs, each with applications that
+//! check their own data, and a report of what happened.
+
+use crate::config::{RunConfig, VcdWindow};
+use crate::report::{Check, HostReport, LinkReport, Report, TcpFlow};
+use crate::system::{Host, HostNic, RunError, System};
+use driver::nic::{Coalesce, Config as DriverConfig};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sha2::{Digest, Sha256};
+use sim::axi_mem::MemConfig;
+use sim::gmii::Faults;
+use sim::world::{Hardware, TraceStart, TraceWindow, WorldConfig};
+use stack::device::Device;
+use stack::icmp::PingEvent;
+use stack::iface::InterfaceConfig;
+use stack::stack::{Stack, StackConfig};
+use stack::tcp::{SocketHandle, TcpConfig, TcpLayer};
+use stack::time::{Duration, Instant};
+use stack::wire::Ipv4Cidr;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The scenarios `nicsim run` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScenarioKind {
+    /// A pings B.
+    Ping,
+    /// A sends UDP datagrams to B's echo service and checks the echoes.
+    UdpEcho,
+    /// A sends `--bytes` to B over TCP, verified by SHA-256.
+    TcpBulk,
+    /// Request/response latency over one TCP connection.
+    TcpRr,
+    /// A to R to B: R has two NICs and forwards; ping and a TCP transfer.
+    Router,
+    /// TCP bulk over a faulty wire (`--loss --dup --reorder --corrupt`).
+    Stress,
+    /// The newcomer's tour: ARP, ping, a 4 MiB TCP transfer, VCD, pcaps.
+    Demo,
+}
+
+impl ScenarioKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ScenarioKind::Ping => "ping",
+            ScenarioKind::UdpEcho => "udp-echo",
+            ScenarioKind::TcpBulk => "tcp-bulk",
+            ScenarioKind::TcpRr => "tcp-rr",
+            ScenarioKind::Router => "router",
+            ScenarioKind::Stress => "stress",
+            ScenarioKind::Demo => "demo",
+        }
+    }
+}
+
+/// Why a scenario could not run at all (as opposed to a failed check).
+#[derive(Debug)]
+pub enum ScenarioError {
+    Setup(String),
+    Run(RunError),
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Setup(s) => write!(f, "setup: {s}"),
+            ScenarioError::Run(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl From<RunError> for ScenarioError {
+    fn from(e: RunError) -> Self {
+        ScenarioError::Run(e)
+    }
+}
+
+/// Per-run hooks of the command line: progress and Ctrl-C.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    /// Set by the Ctrl-C handler; the run stops cleanly at the next round.
+    pub stop: Option<Arc<AtomicBool>>,
+    /// Called with (bytes done, bytes total) during transfers.
+    pub progress: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
+}
+
+impl Hooks {
+    fn check_stop(&self) -> Result<(), RunError> {
+        match &self.stop {
+            Some(s) if s.load(Ordering::Relaxed) => Err(RunError::Interrupted),
+            _ => Ok(()),
+        }
+    }
+    fn progress(&self, done: u64, total: u64) {
+        if let Some(p) = &self.progress {
+            p(done, total);
+        }
+    }
+}
+
+type Sys = System<TcpLayer>;
+
+/// A GMII link between two hardware NICs, for the report.
+struct LinkInfo {
+    name: String,
+    nics: [usize; 2],
+    link: usize,
+}
+
+/// A built topology.
+struct World {
+    sys: Sys,
+    links: Vec<LinkInfo>,
+    /// Hardware NIC index -> (host, interface) for names.
+    names: Vec<String>,
+}
+
+fn mac_for(hw_index: usize) -> [u8; 6] {
+    // Locally administered, unicast.
+    [0x02, 0x4e, 0x53, 0x00, 0x00, hw_index as u8 + 1]
+}
+
+fn cidr(a: [u8; 4], len: u8) -> Ipv4Cidr {
+    // Prefix lengths here are constants below 33.
+    Ipv4Cidr::new(Ipv4Addr::from(a), len).unwrap_or_else(|| unreachable!())
+}
+
+const A_IP: [u8; 4] = [10, 0, 0, 1];
+const B_IP: [u8; 4] = [10, 0, 0, 2];
+const RA_IP: [u8; 4] = [10, 0, 1, 1];
+const RR1_IP: [u8; 4] = [10, 0, 1, 254];
+const RR2_IP: [u8; 4] = [10, 0, 2, 254];
+const RB_IP: [u8; 4] = [10, 0, 2, 1];
+const BULK_PORT: u16 = 5001;
+const ECHO_PORT: u16 = 7;
+
+/// A host to build: name, its interfaces (hardware NIC index, address), a
+/// default gateway, forwarding.
+struct HostSpec {
+    name: &'static str,
+    ifaces: Vec<(usize, Ipv4Cidr)>,
+    gateway: Option<[u8; 4]>,
+    forwarding: bool,
+}
+
+fn build(
+    cfg: &RunConfig,
+    nics: usize,
+    links: &[(usize, usize)],
+    hosts: Vec<HostSpec>,
+) -> Result<World, ScenarioError> {
+    if cfg.wire.dup > 0.0 || cfg.wire.reorder > 0.0 {
+        return Err(ScenarioError::Setup(
+            "wire.dup and wire.reorder: the GMII wire model does not duplicate or reorder frames yet".into(),
+        ));
+    }
+    let mut hw = Hardware::new(WorldConfig {
+        seed: cfg.seed,
+        fast_forward: cfg.fast_forward,
+        ..WorldConfig::default()
+    });
+    for _ in 0..nics {
+        hw.add_nic(MemConfig {
+            read_latency: cfg.memory.read_latency,
+            write_latency: cfg.memory.write_latency,
+            ..MemConfig::default()
+        });
+    }
+    let faults = Faults {
+        drop: cfg.wire.loss,
+        bit_flip: cfg.wire.corrupt,
+        ..Faults::default()
+    };
+    let mut link_info = Vec::new();
+    for (i, &(a, b)) in links.iter().enumerate() {
+        let link = hw.connect(a, b, cfg.wire.delay_cycles, faults);
+        link_info.push(LinkInfo {
+            name: format!("link{i}"),
+            nics: [a, b],
+            link,
+        });
+    }
+    let shared = sim::hal::share(hw);
+    let mut sys: Sys = System::new(shared.clone());
+    // Let reset finish before the drivers probe.
+    shared
+        .borrow_mut()
+        .run(64)
+        .map_err(|e| ScenarioError::Setup(e.to_string()))?;
+
+    let mut names = vec![String::new(); nics];
+    for (h, spec) in hosts.into_iter().enumerate() {
+        let mut scfg = StackConfig::new(spec.name);
+        scfg.forwarding = spec.forwarding;
+        scfg.packet_id_base = ((h as u64) + 1) << 40;
+        let tcp = TcpLayer::new(TcpConfig {
+            host: spec.name.to_string(),
+            seed: cfg.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ h as u64,
+            packet_id_base: (((h as u64) + 1) << 40) | (1 << 39),
+            ..TcpConfig::default()
+        });
+        let mut stack = Stack::with_transport(scfg, tcp);
+        let mut host_nics = Vec::new();
+        for (k, &(hw_index, addr)) in spec.ifaces.iter().enumerate() {
+            let dcfg = DriverConfig {
+                mac: Some(mac_for(hw_index)),
+                tx_ring: cfg.nic.tx_ring,
+                rx_ring: cfg.nic.rx_ring,
+                mtu: cfg.nic.mtu,
+                coalesce: Coalesce {
+                    itr: cfg.nic.itr,
+                    rdtr: cfg.nic.rdtr,
+                    radv: cfg.nic.radv,
+                    ..Coalesce::default()
+                },
+                budget: cfg.nic.napi_budget,
+                iface: k,
+                ..DriverConfig::default()
+            };
+            let nic = sys.probe(hw_index, dcfg).map_err(ScenarioError::Setup)?;
+            let mut caps = nic.caps();
+            if !cfg.nic.checksum_offload {
+                caps.tx_checksum = false;
+                caps.rx_checksum = false;
+            }
+            let ifname = format!("eth{k}");
+            let mut icfg = InterfaceConfig::from_caps(&ifname, k, &caps);
+            icfg.caps = Some(caps);
+            let id = stack.add_interface(icfg);
+            stack.add_address(id, addr).map_err(|e| {
+                ScenarioError::Setup(format!("{}: address {addr:?}: {e:?}", spec.name))
+            })?;
+            names[hw_index] = format!("{}/{ifname}", spec.name);
+            host_nics.push(nic);
+        }
+        if let Some(gw) = spec.gateway {
+            stack
+                .set_default_gateway(Ipv4Addr::from(gw))
+                .map_err(|e| ScenarioError::Setup(format!("{}: gateway: {e:?}", spec.name)))?;
+        }
+        if let Some(&(_, addr)) = spec.ifaces.first() {
+            stack.transport_mut().set_default_source(Some(addr.addr()));
+        }
+        sys.hosts.push(Host {
+            name: spec.name.to_string(),
+            nics: host_nics,
+            stack,
+        });
+    }
+    Ok(World {
+        sys,
+        links: link_info,
+        names,
+    })
+}
+
+fn two_hosts(cfg: &RunConfig) -> Result<World, ScenarioError> {
+    build(
+        cfg,
+        2,
+        &[(0, 1)],
+        vec![
+            HostSpec {
+                name: "a",
+                ifaces: vec![(0, cidr(A_IP, 24))],
+                gateway: None,
+                forwarding: false,
+            },
+            HostSpec {
+                name: "b",
+                ifaces: vec![(1, cidr(B_IP, 24))],
+                gateway: None,
+                forwarding: false,
+            },
+        ],
+    )
+}
+
+fn router_hosts(cfg: &RunConfig) -> Result<World, ScenarioError> {
+    build(
+        cfg,
+        4,
+        &[(0, 1), (2, 3)],
+        vec![
+            HostSpec {
+                name: "a",
+                ifaces: vec![(0, cidr(RA_IP, 24))],
+                gateway: Some(RR1_IP),
+                forwarding: false,
+            },
+            HostSpec {
+                name: "r",
+                ifaces: vec![(1, cidr(RR1_IP, 24)), (2, cidr(RR2_IP, 24))],
+                gateway: None,
+                forwarding: true,
+            },
+            HostSpec {
+                name: "b",
+                ifaces: vec![(3, cidr(RB_IP, 24))],
+                gateway: Some(RR1_IP_FOR_B),
+                forwarding: false,
+            },
+        ],
+    )
+}
+
+/// B's gateway is R's address on B's subnet.
+const RR1_IP_FOR_B: [u8; 4] = RR2_IP;
+
+// ---------------------------------------------------------------- apps
+
+/// Deterministic payload: a ChaCha stream keyed by the seed.
+struct Pattern {
+    rng: ChaCha8Rng,
+    left: u64,
+    hash: Sha256,
+}
+
+impl Pattern {
+    fn new(seed: u64, bytes: u64) -> Pattern {
+        Pattern {
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x6e69_6373_696d),
+            left: bytes,
+            hash: Sha256::new(),
+        }
+    }
+    /// Next chunk (at most `max` bytes), hashed as it is produced.
+    fn next_chunk(&mut self, buf: &mut Vec<u8>, max: usize) {
+        let n = (self.left.min(max as u64)) as usize;
+        buf.resize(n, 0);
+        self.rng.fill_bytes(buf);
+        self.hash.update(&buf[..]);
+        self.left -= n as u64;
+    }
+}
+
+fn hex(d: &[u8]) -> String {
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Ping: `count` echo requests from host `from` to `dst`, one at a time.
+fn run_ping(
+    w: &mut World,
+    hooks: &Hooks,
+    from: usize,
+    dst: Ipv4Addr,
+    count: u16,
+    limit: Instant,
+    checks: &mut Vec<Check>,
+) -> Result<Vec<Duration>, ScenarioError> {
+    let mut rtts = Vec::new();
+    let mut failures = Vec::new();
+    for seq in 1..=count {
+        let now = w.sys.now();
+        w.sys.hosts[from]
+            .stack
+            .ping(now, dst, seq, 56)
+            .map_err(|e| ScenarioError::Setup(format!("ping {dst}: {e}")))?;
+        let give_up = now + Duration::from_millis(50);
+        let mut got = None;
+        w.sys.run(limit, "ping", |sys| {
+            hooks.check_stop()?;
+            while let Some(ev) = sys.hosts[from].stack.take_ping_event() {
+                got = Some(ev);
+            }
+            Ok(got.is_some() || sys.now() >= give_up)
+        })?;
+        match got {
+            Some(PingEvent::Reply {
+                seq: s,
+                rtt,
+                data_ok,
+                ..
+            }) if s == seq && data_ok => rtts.push(rtt),
+            Some(other) => failures.push(format!("seq {seq}: {other:?}")),
+            None => failures.push(format!("seq {seq}: no reply within 50 ms")),
+        }
+    }
+    checks.push(Check::new(
+        format!("ping {dst}: {count} replies with intact data"),
+        failures.is_empty(),
+        if failures.is_empty() {
+            format!("{} replies", rtts.len())
+        } else {
+            failures.join("; ")
+        },
+    ));
+    Ok(rtts)
+}
+
+/// UDP echo: B echoes, A sends `count` datagrams of `size` bytes.
+fn run_udp_echo(
+    w: &mut World,
+    hooks: &Hooks,
+    cfg: &RunConfig,
+    limit: Instant,
+    checks: &mut Vec<Check>,
+) -> Result<(), ScenarioError> {
+    let b_ip = Ipv4Addr::from(B_IP);
+    let server = w.sys.hosts[1]
+        .stack
+        .udp_bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, ECHO_PORT))
+        .map_err(|e| ScenarioError::Setup(format!("udp bind: {e:?}")))?;
+    let client = w.sys.hosts[0]
+        .stack
+        .udp_bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 40000))
+        .map_err(|e| ScenarioError::Setup(format!("udp bind: {e:?}")))?;
+    let count = cfg.traffic.datagrams;
+    let size = cfg.traffic.size;
+    let mut sent = 0u32;
+    let mut echoed = 0u32;
+    let mut bad = 0u32;
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mut expect: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
+    w.sys.run(limit, "udp-echo", |sys| {
+        hooks.check_stop()?;
+        let now = sys.now();
+        // Server: echo everything back.
+        while let Some(d) = sys.hosts[1].stack.udp_recv_from(server) {
+            let _ = sys.hosts[1]
+                .stack
+                .udp_send_to(now, server, d.from, d.payload.data());
+        }
+        while let Some(d) = sys.hosts[0].stack.udp_recv_from(client) {
+            match expect.pop_front() {
+                Some(e) if e == d.payload.data() => echoed += 1,
+                _ => bad += 1,
+            }
+        }
+        // Client: keep 4 datagrams in flight.
+        while sent < count && expect.len() < 4 {
+            let mut data = vec![0u8; size];
+            rng.fill_bytes(&mut data);
+            if sys.hosts[0]
+                .stack
+                .udp_send_to(now, client, SocketAddrV4::new(b_ip, ECHO_PORT), &data)
+                .is_err()
+            {
+                break;
+            }
+            expect.push_back(data);
+            sent += 1;
+        }
+        hooks.progress(u64::from(echoed), u64::from(count));
+        Ok(echoed + bad >= count)
+    })?;
+    checks.push(Check::new(
+        format!("udp-echo: {count} datagrams of {size} bytes echoed intact"),
+        echoed == count && bad == 0,
+        format!("{echoed} intact, {bad} wrong"),
+    ));
+    Ok(())
+}
+
+/// State of one TCP bulk transfer (client `from` sends to server `to`).
+struct Bulk {
+    from: usize,
+    to: usize,
+    dst: Ipv4Addr,
+    bytes: u64,
+    listener: SocketHandle,
+    client: SocketHandle,
+    server: Option<SocketHandle>,
+    pattern: Pattern,
+    chunk: Vec<u8>,
+    chunk_off: usize,
+    sent: u64,
+    received: u64,
+    rx_hash: Sha256,
+    client_closed: bool,
+    server_eof: bool,
+    first_send: Option<Instant>,
+    last_recv: Option<Instant>,
+    error: Option<String>,
+}
+
+impl Bulk {
+    fn start(
+        w: &mut World,
+        from: usize,
+        to: usize,
+        dst: Ipv4Addr,
+        bytes: u64,
+        seed: u64,
+    ) -> Result<Bulk, ScenarioError> {
+        let now = w.sys.now();
+        let tl = w.sys.hosts[to].stack.transport_mut();
+        let listener = tl.socket();
+        tl.bind(
+            listener,
+            SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, BULK_PORT),
+        )
+        .map_err(|e| ScenarioError::Setup(format!("bind: {e}")))?;
+        tl.listen(listener, 8)
+            .map_err(|e| ScenarioError::Setup(format!("listen: {e}")))?;
+        let tc = w.sys.hosts[from].stack.transport_mut();
+        let client = tc.socket();
+        tc.connect(client, now, SocketAddrV4::new(dst, BULK_PORT))
+            .map_err(|e| ScenarioError::Setup(format!("connect: {e}")))?;
+        Ok(Bulk {
+            from,
+            to,
+            dst,
+            bytes,
+            listener,
+            client,
+            server: None,
+            pattern: Pattern::new(seed, bytes),
+            chunk: Vec::new(),
+            chunk_off: 0,
+            sent: 0,
+            received: 0,
+            rx_hash: Sha256::new(),
+            client_closed: false,
+            server_eof: false,
+            first_send: None,
+            last_recv: None,
+            error: None,
+        })
+    }
+
+    /// One round of both applications; true when the transfer is over.
+    fn step(&mut self, sys: &mut Sys) -> bool {
+        let now = sys.now();
+        // Client: write while the send buffer takes data.
+        let tc = sys.hosts[self.from].stack.transport_mut();
+        while !self.client_closed {
+            if self.chunk_off == self.chunk.len() {
+                if self.pattern.left == 0 {
+                    // Close once the connection is up: a close in
+                    // SYN-SENT aborts it (RFC 9293 3.10.4).
+                    if !matches!(
+                        tc.state(self.client),
+                        Some(stack::tcp::State::Established | stack::tcp::State::CloseWait)
+                    ) {
+                        break;
+                    }
+                    match tc.close(self.client, now) {
+                        Ok(()) => self.client_closed = true,
+                        Err(e) => self.error = Some(format!("client close: {e}")),
+                    }
+                    break;
+                }
+                self.pattern.next_chunk(&mut self.chunk, 64 * 1024);
+                self.chunk_off = 0;
+            }
+            match tc.send(self.client, now, &self.chunk[self.chunk_off..]) {
+                Ok(n) => {
+                    self.first_send.get_or_insert(now);
+                    self.chunk_off += n;
+                    self.sent += n as u64;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                Err(stack::tcp::SendError::WouldBlock) => break,
+                Err(stack::tcp::SendError::NotConnected) => break,
+                Err(e) => {
+                    self.error = Some(format!("client send: {e}"));
+                    return true;
+                }
+            }
+        }
+        // Server: accept, then read everything.
+        let ts = sys.hosts[self.to].stack.transport_mut();
+        if self.server.is_none() {
+            if let Ok((h, _)) = ts.accept(self.listener) {
+                self.server = Some(h);
+            }
+        }
+        if let Some(h) = self.server {
+            let mut buf = [0u8; 16384];
+            loop {
+                match ts.recv(h, now, &mut buf) {
+                    Ok(0) => {
+                        if !self.server_eof {
+                            self.server_eof = true;
+                            let _ = ts.close(h, now);
+                        }
+                        break;
+                    }
+                    Ok(n) => {
+                        self.rx_hash.update(&buf[..n]);
+                        self.received += n as u64;
+                        self.last_recv = Some(now);
+                    }
+                    Err(stack::tcp::RecvError::WouldBlock) => break,
+                    Err(e) => {
+                        self.error = Some(format!("server recv: {e}"));
+                        return true;
+                    }
+                }
+            }
+        }
+        self.server_eof
+    }
+
+    fn finish(self, sys: &mut Sys, checks: &mut Vec<Check>) -> TcpFlow {
+        let sent_hash = hex(&self.pattern.hash.finalize());
+        let recv_hash = hex(&self.rx_hash.finalize());
+        let ok = self.error.is_none() && self.received == self.bytes && sent_hash == recv_hash;
+        checks.push(Check::new(
+            format!(
+                "tcp {} -> {}:{BULK_PORT}: {} bytes, SHA-256 equal",
+                sys.hosts[self.from].name, self.dst, self.bytes
+            ),
+            ok,
+            match &self.error {
+                Some(e) => e.clone(),
+                None => format!(
+                    "sent {} received {} sha256 {}..",
+                    self.sent,
+                    self.received,
+                    &recv_hash[..16]
+                ),
+            },
+        ));
+        let now = sys.now();
+        let _ = sys.hosts[self.to]
+            .stack
+            .transport_mut()
+            .close(self.listener, now);
+        let secs = match (self.first_send, self.last_recv) {
+            (Some(a), Some(b)) if b > a => (b - a).as_nanos() as f64 / 1e9,
+            _ => 0.0,
+        };
+        TcpFlow {
+            from: sys.hosts[self.from].name.clone(),
+            to: sys.hosts[self.to].name.clone(),
+            bytes: self.received,
+            sha256: recv_hash,
+            sim_seconds: secs,
+            goodput_mbps: if secs > 0.0 {
+                self.received as f64 * 8.0 / secs / 1e6
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+fn run_bulk(
+    w: &mut World,
+    hooks: &Hooks,
+    from: usize,
+    to: usize,
+    dst: Ipv4Addr,
+    bytes: u64,
+    seed: u64,
+    limit: Instant,
+    checks: &mut Vec<Check>,
+) -> Result<TcpFlow, ScenarioError> {
+    let mut bulk = Bulk::start(w, from, to, dst, bytes, seed)?;
+    let r = w.sys.run(limit, "tcp transfer", |sys| {
+        hooks.check_stop()?;
+        let done = bulk.step(sys);
+        hooks.progress(bulk.received, bulk.bytes);
+        Ok(done)
+    });
+    if let Err(e) = r {
+        if matches!(e, RunError::TimeLimit { .. }) && bulk.error.is_none() {
+            bulk.error = Some(format!(
+                "{e} ({} of {} bytes received)",
+                bulk.received, bulk.bytes
+            ));
+        } else {
+            return Err(e.into());
+        }
+    }
+    Ok(bulk.finish(&mut w.sys, checks))
+}
+
+/// Request/response: `n` transactions of `size` bytes each way.
+fn run_rr(
+    w: &mut World,
+    hooks: &Hooks,
+    n: u32,
+    size: usize,
+    limit: Instant,
+    checks: &mut Vec<Check>,
+) -> Result<Vec<Duration>, ScenarioError> {
+    let now = w.sys.now();
+    let dst = Ipv4Addr::from(B_IP);
+    let tl = w.sys.hosts[1].stack.transport_mut();
+    let listener = tl.socket();
+    tl.bind(
+        listener,
+        SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, BULK_PORT),
+    )
+    .map_err(|e| ScenarioError::Setup(format!("bind: {e}")))?;
+    tl.listen(listener, 4)
+        .map_err(|e| ScenarioError::Setup(format!("listen: {e}")))?;
+    let tc = w.sys.hosts[0].stack.transport_mut();
+    let client = tc.socket();
+    tc.set_nodelay(client, true);
+    tc.connect(client, now, SocketAddrV4::new(dst, BULK_PORT))
+        .map_err(|e| ScenarioError::Setup(format!("connect: {e}")))?;
+    let mut server: Option<SocketHandle> = None;
+    let mut lat = Vec::new();
+    let mut started: Option<Instant> = None;
+    let mut srv_got = 0usize;
+    let mut cli_got = 0usize;
+    let mut wrong = 0u32;
+    let req: Vec<u8> = (0..size).map(|i| (i * 7 + 1) as u8).collect();
+    let mut buf = vec![0u8; size.max(1)];
+    w.sys.run(limit, "tcp-rr", |sys| {
+        hooks.check_stop()?;
+        let now = sys.now();
+        let ts = sys.hosts[1].stack.transport_mut();
+        if server.is_none() {
+            if let Ok((h, _)) = ts.accept(listener) {
+                ts.set_nodelay(h, true);
+                server = Some(h);
+            }
+        }
+        if let Some(h) = server {
+            while let Ok(k) = ts.recv(h, now, &mut buf) {
+                if k == 0 {
+                    break;
+                }
+                if buf[..k] != req[srv_got..srv_got + k] {
+                    wrong += 1;
+                }
+                srv_got += k;
+                if srv_got == size {
+                    srv_got = 0;
+                    // Echo the request as the response.
+                    let _ = ts.send(h, now, &req);
+                }
+            }
+        }
+        let tc = sys.hosts[0].stack.transport_mut();
+        if started.is_none() && lat.len() < n as usize {
+            if let Ok(k) = tc.send(client, now, &req) {
+                if k == size {
+                    started = Some(now);
+                } else if k > 0 {
+                    wrong += 1;
+                }
+            }
+        }
+        while let Ok(k) = tc.recv(client, now, &mut buf) {
+            if k == 0 {
+                break;
+            }
+            cli_got += k;
+            if cli_got == size {
+                cli_got = 0;
+                if let Some(t0) = started.take() {
+                    lat.push(now - t0);
+                }
+            }
+        }
+        hooks.progress(lat.len() as u64, u64::from(n));
+        Ok(lat.len() >= n as usize || wrong > 0)
+    })?;
+    let now = w.sys.now();
+    let _ = w.sys.hosts[0].stack.transport_mut().close(client, now);
+    if let Some(h) = server {
+        let _ = w.sys.hosts[1].stack.transport_mut().close(h, now);
+    }
+    let _ = w.sys.hosts[1].stack.transport_mut().close(listener, now);
+    checks.push(Check::new(
+        format!("tcp-rr: {n} transactions of {size} bytes"),
+        lat.len() == n as usize && wrong == 0,
+        format!("{} done, {wrong} wrong", lat.len()),
+    ));
+    Ok(lat)
+}
+
+// ------------------------------------------------------------- running
+
+/// Arm waveforms and captures as the configuration asks.
+fn outputs(w: &mut World, cfg: &RunConfig) -> Result<(), ScenarioError> {
+    let mut hw = w.sys.hw.borrow_mut();
+    if let Some(dir) = &cfg.output.pcap_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ScenarioError::Setup(format!("{}: {e}", dir.display())))?;
+        for l in &w.links {
+            // The capture of a link's first NIC sees both directions.
+            let path = dir.join(format!("{}.pcap", l.name));
+            hw.capture(l.nics[0], &path)
+                .map_err(|e| ScenarioError::Setup(e.to_string()))?;
+        }
+    }
+    if let Some(path) = &cfg.output.vcd {
+        let (start, cycles) = match cfg.vcd_window() {
+            Some(VcdWindow::Cycles { start, end }) => (TraceStart::Cycle(start), end - start),
+            Some(VcdWindow::FirstFrame { cycles }) => (TraceStart::NextTxFrame, cycles),
+            None => (TraceStart::Cycle(0), u64::MAX / 4),
+        };
+        hw.trace_window(
+            0,
+            TraceWindow {
+                path: path.clone(),
+                start,
+                cycles,
+                depth: cfg.output.vcd_depth,
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Release every driver (unmapping all DMA) and close the hardware: leaks,
+/// violations and unfinished captures fail here.
+fn teardown(w: World, checks: &mut Vec<Check>) -> (sim::hal::SharedHardware, Vec<HostReport>) {
+    let World { sys, .. } = w;
+    let System { hw, hosts } = sys;
+    let mut reports = Vec::new();
+    for mut h in hosts {
+        let mut nics = Vec::new();
+        for n in &mut h.nics {
+            n.nic.update_stats();
+        }
+        for n in h.nics {
+            let HostNic { nic, hw_index, .. } = n;
+            let stats = nic.stats();
+            nics.push((hw_index, stats));
+            let _ = nic.remove();
+        }
+        reports.push(HostReport::new(&h.name, &h.stack, nics));
+    }
+    let fin = hw.borrow_mut().finish();
+    checks.push(Check::new(
+        "hardware: no protocol, sanitizer or wire violation; no DMA leak".to_string(),
+        fin.is_ok(),
+        match fin {
+            Ok(()) => "clean".to_string(),
+            Err(e) => e.to_string(),
+        },
+    ));
+    (hw, reports)
+}
+
+/// Run one scenario to its report.
+pub fn run(kind: ScenarioKind, cfg: &RunConfig, hooks: &Hooks) -> Result<Report, ScenarioError> {
+    cfg.validate()
+        .map_err(|e| ScenarioError::Setup(e.to_string()))?;
+    let wall = std::time::Instant::now();
+    let mut cfg = cfg.clone();
+    if kind == ScenarioKind::Demo {
+        if cfg.output.pcap_dir.is_none() {
+            cfg.output.pcap_dir = Some(PathBuf::from("out/demo"));
+        }
+        if cfg.output.vcd.is_none() {
+            cfg.output.vcd = Some(PathBuf::from("out/demo/first-frames.vcd"));
+            cfg.output
+                .vcd_window
+                .get_or_insert("first-frame+20000".to_string());
+        }
+    }
+    let mut w = match kind {
+        ScenarioKind::Router => router_hosts(&cfg)?,
+        _ => two_hosts(&cfg)?,
+    };
+    outputs(&mut w, &cfg)?;
+    let limit = Instant::from_millis(cfg.time_limit_ms);
+    let mut checks = Vec::new();
+    let mut flows = Vec::new();
+    let mut rtts = Vec::new();
+    let mut latencies = Vec::new();
+    let result: Result<(), ScenarioError> = (|| {
+        match kind {
+            ScenarioKind::Ping => {
+                rtts = run_ping(
+                    &mut w,
+                    hooks,
+                    0,
+                    B_IP.into(),
+                    cfg.traffic.pings,
+                    limit,
+                    &mut checks,
+                )?;
+            }
+            ScenarioKind::UdpEcho => run_udp_echo(&mut w, hooks, &cfg, limit, &mut checks)?,
+            ScenarioKind::TcpBulk | ScenarioKind::Stress => {
+                flows.push(run_bulk(
+                    &mut w,
+                    hooks,
+                    0,
+                    1,
+                    B_IP.into(),
+                    cfg.traffic.bytes,
+                    cfg.seed,
+                    limit,
+                    &mut checks,
+                )?);
+            }
+            ScenarioKind::TcpRr => {
+                latencies = run_rr(
+                    &mut w,
+                    hooks,
+                    cfg.traffic.transactions,
+                    cfg.traffic.size,
+                    limit,
+                    &mut checks,
+                )?;
+            }
+            ScenarioKind::Router => {
+                rtts = run_ping(
+                    &mut w,
+                    hooks,
+                    0,
+                    RB_IP.into(),
+                    cfg.traffic.pings,
+                    limit,
+                    &mut checks,
+                )?;
+                flows.push(run_bulk(
+                    &mut w,
+                    hooks,
+                    0,
+                    2,
+                    RB_IP.into(),
+                    cfg.traffic.bytes,
+                    cfg.seed,
+                    limit,
+                    &mut checks,
+                )?);
+            }
+            ScenarioKind::Demo => {
+                rtts = run_ping(
+                    &mut w,
+                    hooks,
+                    0,
+                    B_IP.into(),
+                    cfg.traffic.pings,
+                    limit,
+                    &mut checks,
+                )?;
+                flows.push(run_bulk(
+                    &mut w,
+                    hooks,
+                    0,
+                    1,
+                    B_IP.into(),
+                    cfg.traffic.bytes,
+                    cfg.seed,
+                    limit,
+                    &mut checks,
+                )?);
+            }
+        }
+        // Let the connections close and the last ACKs land.
+        let settle = (w.sys.now() + Duration::from_micros(200)).min(limit);
+        if w.sys.now() < settle {
+            w.sys.run(limit, "settle", |sys| Ok(sys.now() >= settle))?;
+        }
+        Ok(())
+    })();
+    let interrupted = match result {
+        Ok(()) => false,
+        Err(ScenarioError::Run(RunError::Interrupted)) => true,
+        Err(ScenarioError::Run(RunError::Sim(e))) => {
+            checks.push(Check::new("hardware run".to_string(), false, e.to_string()));
+            false
+        }
+        Err(e) => return Err(e),
+    };
+    if interrupted {
+        checks.push(Check::new(
+            "run completed".to_string(),
+            false,
+            "interrupted by Ctrl-C".to_string(),
+        ));
+    }
+    let cycles = w.sys.cycle();
+    let sim_ns = w.sys.now().as_nanos();
+    let (evaluated, skipped) = {
+        let hw = w.sys.hw.borrow();
+        (hw.evaluated_cycles, hw.skipped_cycles)
+    };
+    let links: Vec<LinkReport> = {
+        let hw = w.sys.hw.borrow();
+        w.links
+            .iter()
+            .map(|l| {
+                let a = hw.stats(l.nics[0]);
+                let b = hw.stats(l.nics[1]);
+                LinkReport {
+                    name: l.name.clone(),
+                    ends: [w.names[l.nics[0]].clone(), w.names[l.nics[1]].clone()],
+                    frames: [a.tx_frames, b.tx_frames],
+                    bytes: [a.tx_bytes, b.tx_bytes],
+                    faults: [
+                        hw.fault_stats(l.link, 0).frames,
+                        hw.fault_stats(l.link, 1).frames,
+                    ],
+                }
+            })
+            .collect()
+    };
+    let (_hw, hosts) = teardown(w, &mut checks);
+    Ok(Report::new(
+        kind.name(),
+        &cfg,
+        sim_ns,
+        cycles,
+        evaluated,
+        skipped,
+        wall.elapsed(),
+        links,
+        hosts,
+        flows,
+        rtts,
+        latencies,
+        checks,
+    ))
+}
