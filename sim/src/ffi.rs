@@ -203,6 +203,32 @@ mod tests {
     }
 
     #[test]
+    fn waveform_is_written_in_the_compiled_format() {
+        let dir = std::env::temp_dir().join(format!("nicsim-ffi-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("t.{}", trace_format().extension()));
+        let mut m = Model::new();
+        m.trace_open(&path, 0).unwrap();
+        assert_eq!(m.trace_open(&path, 0), Err(TraceError::AlreadyOpen));
+        for c in 0..4u64 {
+            m.set_clk((c & 1) as u8);
+            m.eval_dump(c * 4000);
+        }
+        m.trace_close();
+        assert!(!m.trace_is_open());
+        let bytes = std::fs::read(&path).unwrap();
+        match trace_format() {
+            TraceFormat::Vcd => {
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(text.contains("$enddefinitions") && text.contains("sim_marker_id"));
+            }
+            // An FST file starts with its header block (type 0).
+            TraceFormat::Fst => assert_eq!(bytes.first(), Some(&0u8)),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn two_models_are_independent() {
         let mut a = Model::new();
         let b = Model::new();
