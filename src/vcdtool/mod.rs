@@ -360,34 +360,50 @@ fn find(
     signals::resolve(list, what, &req, &optional, sel.scope.as_deref())
 }
 
-/// Signals of a resolved group, in the order asked for: clock, required...,
-/// optional..., reset.
+/// The signals of a resolved group, picked by name (without the group's
+/// prefix) and tracked by the sampler.
 struct Picker<'a, R: BufRead> {
     sampler: &'a mut Sampler<R>,
-    sigs: std::vec::IntoIter<Option<SignalInfo>>,
+    prefix: &'a str,
+    reset: &'a str,
+    found: Vec<SignalInfo>,
 }
 
-impl<R: BufRead> Picker<'_, R> {
-    fn next_opt(&mut self) -> Option<Sig> {
-        let info = self.sigs.next().flatten()?;
+impl<'a, R: BufRead> Picker<'a, R> {
+    fn new(sampler: &'a mut Sampler<R>, sel: &'a Selection, prefix: &'a str, r: Resolved) -> Self {
+        Picker {
+            sampler,
+            prefix,
+            reset: &sel.reset,
+            found: r.signals.into_iter().flatten().collect(),
+        }
+    }
+
+    fn track(&mut self, full: &str) -> Option<Sig> {
+        let info = self.found.iter().find(|s| s.name == full)?;
         Some(Sig {
-            slot: self.sampler.track(&info),
+            slot: self.sampler.track(info),
             name: info.path(),
         })
     }
 
+    fn opt(&mut self, name: &str) -> Option<Sig> {
+        self.track(&format!("{}{name}", self.prefix))
+    }
+
     /// A required signal: resolution guarantees it is present.
-    fn next_req(&mut self) -> Result<Sig, VcdError> {
-        self.next_opt()
-            .ok_or_else(|| VcdError::NoSignals("internal: resolved signal missing".to_string()))
+    fn req(&mut self, name: &str) -> Result<Sig, VcdError> {
+        self.opt(name).ok_or_else(|| {
+            VcdError::NoSignals(format!("internal: {}{name} not resolved", self.prefix))
+        })
+    }
+
+    fn reset(&mut self) -> Option<Slot> {
+        self.track(self.reset).map(|s| s.slot)
     }
 
     fn width_bytes(&self, s: &Sig) -> u64 {
-        u64::from(self.sampler_width(s)).div_ceil(8)
-    }
-
-    fn sampler_width(&self, s: &Sig) -> u32 {
-        self.sampler.width_of(s.slot)
+        u64::from(self.sampler.width_of(s.slot)).div_ceil(8)
     }
 }
 
@@ -402,8 +418,7 @@ struct Setup<'a, R: BufRead> {
 
 impl<R: BufRead> Setup<'_, R> {
     /// Finds a bus interface (`prefix` + `req`/`opt` names beside the clock)
-    /// and builds its monitor; `build` takes exactly `req` then `opt` from
-    /// the picker, the reset comes last.
+    /// and builds its monitor from the signals `build` picks by name.
     fn bus<M>(
         &mut self,
         label: &str,
@@ -428,17 +443,13 @@ impl<R: BufRead> Setup<'_, R> {
         self.summary
             .groups
             .push((label.to_string(), r.scope.clone()));
-        let mut sigs = r.signals.into_iter();
-        let Some(clk) = sigs.next().flatten() else {
+        let Some(clk) = r.signals.first().cloned().flatten() else {
             return Ok(None);
         };
         let clock = self.sampler.clock(&clk);
-        let mut p = Picker {
-            sampler: self.sampler,
-            sigs,
-        };
+        let mut p = Picker::new(self.sampler, self.sel, prefix, r);
         let mon = build(&mut p)?;
-        let rst = p.next_opt().map(|s| s.slot);
+        let rst = p.reset();
         Ok(Some(BusGroup {
             mon,
             clock,
@@ -498,18 +509,15 @@ pub fn analyze<R: BufRead>(
         summary
             .groups
             .push((format!("gmii {port}"), r.scope.clone()));
-        let mut sigs = r.signals.into_iter();
-        let clk = sigs.next().flatten();
-        let Some(clk) = clk else { continue };
-        let clock = sampler.clock(&clk);
-        let mut p = Picker {
-            sampler: &mut sampler,
-            sigs,
+        let Some(clk) = r.signals.first().cloned().flatten() else {
+            continue;
         };
-        let d = p.next_req()?;
-        let en = p.next_req()?;
-        let er = p.next_opt();
-        let rst = p.next_opt();
+        let clock = sampler.clock(&clk);
+        let mut p = Picker::new(&mut sampler, sel, &sel.gmii_prefix, r);
+        let d = p.req(d)?;
+        let en = p.req(en)?;
+        let er = p.opt(er);
+        let rst = p.reset();
         let gnames = GmiiNames {
             d: d.name.clone(),
             en: en.name.clone(),
@@ -522,7 +530,7 @@ pub fn analyze<R: BufRead>(
             d: d.slot,
             en: en.slot,
             er: er.map(|s| s.slot),
-            rst: rst.map(|s| s.slot),
+            rst,
         };
         gmii.push(GmiiGroup {
             mon: GmiiMonitor::new(port, slots, gnames, opts.rules),
@@ -546,25 +554,25 @@ pub fn analyze<R: BufRead>(
             AXIL_OPT,
             |p| {
                 Ok(AxilMonitor::new(AxilSigs {
-                    awaddr: p.next_req()?,
-                    awvalid: p.next_req()?,
-                    awready: p.next_req()?,
-                    wdata: p.next_req()?,
-                    wstrb: p.next_req()?,
-                    wvalid: p.next_req()?,
-                    wready: p.next_req()?,
-                    bvalid: p.next_req()?,
-                    bready: p.next_req()?,
-                    araddr: p.next_req()?,
-                    arvalid: p.next_req()?,
-                    arready: p.next_req()?,
-                    rdata: p.next_req()?,
-                    rvalid: p.next_req()?,
-                    rready: p.next_req()?,
-                    bresp: p.next_opt(),
-                    rresp: p.next_opt(),
-                    awprot: p.next_opt(),
-                    arprot: p.next_opt(),
+                    awaddr: p.req("awaddr")?,
+                    awvalid: p.req("awvalid")?,
+                    awready: p.req("awready")?,
+                    wdata: p.req("wdata")?,
+                    wstrb: p.req("wstrb")?,
+                    wvalid: p.req("wvalid")?,
+                    wready: p.req("wready")?,
+                    bvalid: p.req("bvalid")?,
+                    bready: p.req("bready")?,
+                    araddr: p.req("araddr")?,
+                    arvalid: p.req("arvalid")?,
+                    arready: p.req("arready")?,
+                    rdata: p.req("rdata")?,
+                    rvalid: p.req("rvalid")?,
+                    rready: p.req("rready")?,
+                    bresp: p.opt("bresp"),
+                    rresp: p.opt("rresp"),
+                    awprot: p.opt("awprot"),
+                    arprot: p.opt("arprot"),
                 }))
             },
         )?
@@ -579,48 +587,44 @@ pub fn analyze<R: BufRead>(
             AXI_REQ,
             AXI_OPT,
             |p| {
-                let awaddr = p.next_req()?;
-                let awlen = p.next_req()?;
-                let awvalid = p.next_req()?;
-                let awready = p.next_req()?;
-                let wdata = p.next_req()?;
+                let wdata = p.req("wdata")?;
                 let bus_bytes = p.width_bytes(&wdata);
                 Ok(AxiMonitor::new(AxiSigs {
-                    awaddr,
-                    awlen,
-                    awvalid,
-                    awready,
+                    awaddr: p.req("awaddr")?,
+                    awlen: p.req("awlen")?,
+                    awvalid: p.req("awvalid")?,
+                    awready: p.req("awready")?,
                     wdata,
-                    wlast: p.next_req()?,
-                    wvalid: p.next_req()?,
-                    wready: p.next_req()?,
-                    bvalid: p.next_req()?,
-                    bready: p.next_req()?,
-                    araddr: p.next_req()?,
-                    arlen: p.next_req()?,
-                    arvalid: p.next_req()?,
-                    arready: p.next_req()?,
-                    rdata: p.next_req()?,
-                    rlast: p.next_req()?,
-                    rvalid: p.next_req()?,
-                    rready: p.next_req()?,
-                    awid: p.next_opt(),
-                    awsize: p.next_opt(),
-                    awburst: p.next_opt(),
-                    wstrb: p.next_opt(),
-                    bid: p.next_opt(),
-                    bresp: p.next_opt(),
-                    arid: p.next_opt(),
-                    arsize: p.next_opt(),
-                    arburst: p.next_opt(),
-                    rid: p.next_opt(),
-                    rresp: p.next_opt(),
-                    awlock: p.next_opt(),
-                    awcache: p.next_opt(),
-                    awprot: p.next_opt(),
-                    arlock: p.next_opt(),
-                    arcache: p.next_opt(),
-                    arprot: p.next_opt(),
+                    wlast: p.req("wlast")?,
+                    wvalid: p.req("wvalid")?,
+                    wready: p.req("wready")?,
+                    bvalid: p.req("bvalid")?,
+                    bready: p.req("bready")?,
+                    araddr: p.req("araddr")?,
+                    arlen: p.req("arlen")?,
+                    arvalid: p.req("arvalid")?,
+                    arready: p.req("arready")?,
+                    rdata: p.req("rdata")?,
+                    rlast: p.req("rlast")?,
+                    rvalid: p.req("rvalid")?,
+                    rready: p.req("rready")?,
+                    awid: p.opt("awid"),
+                    awsize: p.opt("awsize"),
+                    awburst: p.opt("awburst"),
+                    wstrb: p.opt("wstrb"),
+                    bid: p.opt("bid"),
+                    bresp: p.opt("bresp"),
+                    arid: p.opt("arid"),
+                    arsize: p.opt("arsize"),
+                    arburst: p.opt("arburst"),
+                    rid: p.opt("rid"),
+                    rresp: p.opt("rresp"),
+                    awlock: p.opt("awlock"),
+                    awcache: p.opt("awcache"),
+                    awprot: p.opt("awprot"),
+                    arlock: p.opt("arlock"),
+                    arcache: p.opt("arcache"),
+                    arprot: p.opt("arprot"),
                     bus_bytes,
                 }))
             },
