@@ -503,3 +503,61 @@ fn model_host_runs_through_hal_traits() {
     assert_eq!(plat.now().as_nanos(), 500);
     assert!(host.violations().is_empty());
 }
+
+#[test]
+fn rx_waits_for_enough_descriptors() {
+    let rctl = driver::regs::rctl_bsize(Rctl::EN | Rctl::SECRC, 256).unwrap();
+    let mut b = Bench::new(8, rctl, ModelConfig::default());
+    b.w(reg::RDT, 2); // two descriptors: 512 bytes
+    let f = frame_to(MAC, 600, 1); // needs three
+    b.rx(&RxFrame::good(&f));
+    assert_eq!(b.nic.read32(reg::RDH), 0, "not started with too few");
+    assert_eq!(b.rx_desc(0).status, 0);
+    b.w(reg::RDT, 3);
+    assert_eq!(b.nic.read32(reg::RDH), 3);
+    assert_eq!(b.nic.read32(reg::RNBC), 1, "once for the waiting frame");
+    assert_eq!(b.rx_desc(2).length, 600 - 512);
+}
+
+#[test]
+fn filter_pif_and_group_promiscuous() {
+    let mut b = Bench::new(8, Rctl::EN | Rctl::SECRC, ModelConfig::default());
+    b.w(reg::RDT, 7);
+    let group = [0x01, 0x00, 0x5e, 0x00, 0x00, 0x01];
+    let h = u32::from(driver::regs::mta_hash(&group, 0));
+    b.w(driver::regs::mta(h >> 5), 1 << (h & 31));
+    b.rx(&RxFrame::good(&frame_to(group, 60, 1)));
+    assert_eq!(
+        b.rx_desc(0).status,
+        rx::STA_DD | rx::STA_IXSM | rx::STA_EOP | STA_PIF
+    );
+    b.rx(&RxFrame::good(&frame_to([0xff; 6], 60, 1)));
+    assert_eq!(
+        b.nic.read32(reg::RDH),
+        1,
+        "broadcast without BAM or MPE dropped"
+    );
+    b.w(reg::RCTL, (Rctl::EN | Rctl::SECRC | Rctl::MPE).bits());
+    b.rx(&RxFrame::good(&frame_to([0xff; 6], 60, 1)));
+    b.rx(&RxFrame::good(&frame_to(group, 60, 1)));
+    assert_eq!(b.nic.read32(reg::RDH), 3, "MPE takes broadcast and groups");
+    assert_eq!(
+        b.rx_desc(2).status & STA_PIF,
+        0,
+        "not PIF when MPE let it in"
+    );
+    assert_eq!(b.nic.read32(reg::BPRC), 1);
+    assert_eq!(b.nic.read32(reg::MPRC), 2);
+}
+
+#[test]
+fn psp_pads_only_frames_with_fcs() {
+    let mut b = Bench::new(8, default_rctl(), ModelConfig::default());
+    b.put_tx(0, &[7; 10], tx::CMD_EOP, 0, 0);
+    b.put_tx(1, &[7; 10], tx::CMD_EOP | tx::CMD_IFCS, 0, 0);
+    b.w(reg::TDT, 2);
+    let f = b.nic.take_wire_frames();
+    assert_eq!(f[0], vec![7; 10]);
+    assert_eq!(f[1].len(), 64);
+    assert_eq!(b.nic.read32(reg::GOTCL), 74, "octets as on the wire");
+}
