@@ -2,7 +2,9 @@
 //! `sim/csrc/bench_main.cpp` (reset, then per cycle clk=0/eval, clk=1/eval),
 //! from Rust through the FFI, so the two can be compared.
 
+use crate::axi_mem::MemConfig;
 use crate::ffi::Model;
+use crate::world::{Hardware, WorldConfig};
 use std::path::PathBuf;
 
 /// Run `cycles` bare cycles; returns the wall time of the loop.
@@ -27,6 +29,23 @@ pub fn bare_loop(cycles: u64) -> std::time::Duration {
     start.elapsed()
 }
 
+/// The full world loop (agents, checkers, GMII decoders) on one NIC with a
+/// software PHY, fast-forward off, for `cycles` cycles; returns the wall
+/// time. The difference to [`bare_loop`] is the bridge's per-cycle cost.
+pub fn world_loop(cycles: u64) -> std::time::Duration {
+    let mut hw = Hardware::new(WorldConfig {
+        fast_forward: false,
+        ..WorldConfig::default()
+    });
+    let n = hw.add_nic(MemConfig::default());
+    hw.attach_phy(n);
+    let start = std::time::Instant::now();
+    for _ in 0..cycles {
+        hw.step();
+    }
+    start.elapsed()
+}
+
 /// Path of the C++ `main()` loop binary built by `sim/build.rs`
 /// (`nic_bench_main CYCLES` prints `cycles=N ns=T`).
 pub fn cpp_main_path() -> PathBuf {
@@ -41,6 +60,7 @@ mod tests {
     fn both_loops_run_the_requested_cycles() {
         let t = bare_loop(2_000);
         assert!(t.as_nanos() > 0);
+        assert!(world_loop(2_000).as_nanos() > 0);
         let out = std::process::Command::new(cpp_main_path())
             .arg("2000")
             .output()
