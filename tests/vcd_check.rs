@@ -703,6 +703,64 @@ fn to_pcap_round_trips_and_signals_lists() {
 }
 
 #[test]
+fn dump_opened_mid_run_does_not_blame_what_came_before() {
+    // A trace window: no reset, a frame already on the wire, a register read
+    // and a DMA read whose requests came before the dump.
+    let cfg = SynthConfig {
+        initial: [
+            ("rst", 0),
+            ("gmii_tx_en", 1),
+            ("gmii_txd", 0x42),
+            ("s_axil_rvalid", 1),
+            ("s_axil_rready", 1),
+            ("m_axi_rvalid", 1),
+            ("m_axi_rready", 1),
+            ("m_axi_rlast", 1),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect(),
+        ..SynthConfig::default()
+    };
+    let mut buf = Vec::new();
+    let mut s = SynthVcd::new(&mut buf, &cfg).unwrap();
+    for n in ["s_axil_rvalid", "m_axi_rvalid", "m_axi_rlast"] {
+        s.drive(n, 0).unwrap();
+    }
+    s.ticks_n(3).unwrap();
+    s.drive("gmii_tx_en", 0).unwrap();
+    s.ticks_n(12).unwrap();
+    let sent = frame(40, 64);
+    s.gmii_frame(Port::Tx, &sent).unwrap();
+    s.ticks_n(2).unwrap();
+    s.axil_write(0x10, 1, 1).unwrap();
+    // After a write was seen, an unmatched write response is a violation.
+    s.drive("s_axil_bvalid", 1).unwrap();
+    s.tick().unwrap();
+    s.drive("s_axil_bvalid", 0).unwrap();
+    s.ticks_n(2).unwrap();
+    s.finish().unwrap();
+
+    let r = check_reader(Cursor::new(&buf), &Options::default()).unwrap();
+    let v: Vec<_> = r
+        .violations
+        .iter()
+        .map(|v| (v.rule, v.signal.as_str()))
+        .collect();
+    assert_eq!(
+        v,
+        [(Rule::UnexpectedResponse, "TOP.nic_top.s_axil_bvalid")],
+        "{:#?}",
+        r.violations
+    );
+    assert_eq!(r.summary.pre_dump, 2);
+    let f = frames(&buf);
+    assert_eq!(f.len(), 2);
+    assert!(f[0].cut && f[0].start_cycle == 0 && f[0].end_cycle == 3 && f[0].len == 4);
+    assert!(!f[1].cut && f[1].data == sent && f[1].gap_before == Some(12));
+}
+
+#[test]
 fn frame_cut_by_the_end_of_the_dump_is_reported_not_checked() {
     let mut buf = Vec::new();
     let mut s = SynthVcd::new(&mut buf, &SynthConfig::default()).unwrap();
@@ -713,6 +771,7 @@ fn frame_cut_by_the_end_of_the_dump_is_reported_not_checked() {
     let r = check_reader(Cursor::new(&buf), &Options::default()).unwrap();
     assert!(r.ok(), "{:?}", r.violations);
     assert_eq!(r.summary.open_frames, vec![(Port::Tx, 2)]);
+    assert!(frames(&buf)[0].cut);
 }
 
 #[test]

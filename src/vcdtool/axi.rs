@@ -158,6 +158,10 @@ pub(crate) struct Ctx<'a> {
     /// first reset.
     pub in_reset: bool,
     pub check_unknown: bool,
+    /// A reset was seen: every transaction since is in the dump. Without
+    /// one, the dump may start (a trace window) with transactions in
+    /// flight, whose responses have no request to match.
+    pub reset_seen: bool,
     pub violations: &'a mut Vec<Violation>,
 }
 
@@ -341,7 +345,11 @@ pub(crate) struct AxilMonitor {
     ws: VecDeque<LiteData>,
     writes: VecDeque<(LiteAddr, LiteData)>,
     reads: VecDeque<LiteAddr>,
+    seen_aw: bool,
+    seen_ar: bool,
     pub count: u64,
+    /// Responses to requests made before the dump started.
+    pub pre_dump: u64,
 }
 
 fn with_opt(mut v: Vec<Sig>, o: &[&Option<Sig>]) -> Vec<Sig> {
@@ -382,7 +390,10 @@ impl AxilMonitor {
             ws: VecDeque::new(),
             writes: VecDeque::new(),
             reads: VecDeque::new(),
+            seen_aw: false,
+            seen_ar: false,
             count: 0,
+            pre_dump: 0,
         }
     }
 
@@ -401,6 +412,7 @@ impl AxilMonitor {
         let store = cx.store;
         let cycle = cx.cycle;
         if let Some(h) = self.aw.step(cx) {
+            self.seen_aw = true;
             self.aws.push_back(LiteAddr {
                 addr: val(store, &self.s.awaddr),
                 start: h.start,
@@ -440,6 +452,7 @@ impl AxilMonitor {
                         end_cycle: cycle,
                     });
                 }
+                None if !cx.reset_seen && !self.seen_aw => self.pre_dump += 1,
                 None => cx.violation(
                     &self.s.bvalid.name,
                     Rule::UnexpectedResponse,
@@ -448,6 +461,7 @@ impl AxilMonitor {
             }
         }
         if let Some(h) = self.ar.step(cx) {
+            self.seen_ar = true;
             self.reads.push_back(LiteAddr {
                 addr: val(store, &self.s.araddr),
                 start: h.start,
@@ -469,6 +483,7 @@ impl AxilMonitor {
                         end_cycle: cycle,
                     });
                 }
+                None if !cx.reset_seen && !self.seen_ar => self.pre_dump += 1,
                 None => cx.violation(
                     &self.s.rvalid.name,
                     Rule::UnexpectedResponse,
@@ -558,7 +573,11 @@ pub(crate) struct AxiMonitor {
     wait_b: VecDeque<Req>,
     /// Reads waiting for (more) R beats.
     wait_r: VecDeque<Req>,
+    seen_aw: bool,
+    seen_ar: bool,
     pub count: u64,
+    /// Responses and W beats of transactions begun before the dump started.
+    pub pre_dump: u64,
 }
 
 impl AxiMonitor {
@@ -599,7 +618,10 @@ impl AxiMonitor {
             w_done: VecDeque::new(),
             wait_b: VecDeque::new(),
             wait_r: VecDeque::new(),
+            seen_aw: false,
+            seen_ar: false,
             count: 0,
+            pre_dump: 0,
         }
     }
 
@@ -731,6 +753,7 @@ impl AxiMonitor {
         }
         let cycle = cx.cycle;
         if let Some(h) = self.aw.step(cx) {
+            self.seen_aw = true;
             let s = &self.s;
             let req = self.request(
                 cx, &s.awid, &s.awaddr, &s.awlen, &s.awsize, &s.awburst, h.start,
@@ -740,7 +763,11 @@ impl AxiMonitor {
                 None => self.aw_wait_w.push_back(req),
             }
         }
-        if self.w.step(cx).is_some() {
+        let w_hs = self.w.step(cx).is_some();
+        if w_hs && !cx.reset_seen && !self.seen_aw {
+            // W data of a write whose AW preceded the dump.
+            self.pre_dump += 1;
+        } else if w_hs {
             let last = cx.store.high(self.s.wlast.slot);
             let cur = self.w_cur.get_or_insert(WOnly {
                 beats: 0,
@@ -800,6 +827,7 @@ impl AxiMonitor {
                         });
                     }
                 }
+                None if !cx.reset_seen && !self.seen_aw => self.pre_dump += 1,
                 None => cx.violation(
                     self.s.bid.as_ref().map_or(&self.s.bvalid.name, |s| &s.name),
                     Rule::UnexpectedResponse,
@@ -808,6 +836,7 @@ impl AxiMonitor {
             }
         }
         if let Some(h) = self.ar.step(cx) {
+            self.seen_ar = true;
             let s = &self.s;
             let req = self.request(
                 cx, &s.arid, &s.araddr, &s.arlen, &s.arsize, &s.arburst, h.start,
@@ -866,6 +895,7 @@ impl AxiMonitor {
                         }
                     }
                 }
+                None if !cx.reset_seen && !self.seen_ar => self.pre_dump += 1,
                 None => cx.violation(
                     self.s.rid.as_ref().map_or(&self.s.rvalid.name, |s| &s.name),
                     Rule::UnexpectedResponse,

@@ -151,8 +151,9 @@ pub fn frame_line(f: &Frame) -> String {
     } else {
         "-".to_string()
     };
+    let cut = if f.cut { "  (cut by the dump)" } else { "" };
     format!(
-        "{:<4}  {:>5}  {:>9}  {:>14}  {:>3}  {:<3}  {:>5}  {:<4}  {:>5}  {:>2}  {}  {}",
+        "{:<4}  {:>5}  {:>9}  {:>14}  {:>3}  {:<3}  {:>5}  {:<4}  {:>5}  {:>2}  {}  {}{cut}",
         f.port,
         f.index,
         f.start_cycle,
@@ -221,6 +222,13 @@ fn trailer(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         writeln!(
             out,
             "note: {port} frame starting at cycle {start} still in progress at the end of the dump"
+        )?;
+    }
+    if s.pre_dump > 0 {
+        writeln!(
+            out,
+            "note: the dump starts mid-run (no reset): {} responses or W beats of earlier transactions not checked",
+            s.pre_dump
         )?;
     }
     if s.outstanding_reg > 0 || s.outstanding_dma > 0 {
@@ -331,7 +339,7 @@ pub fn run_vcd(args: &VcdArgs, out: &mut dyn Write) -> Result<u64, VcdError> {
                 "wrote {written} frames to {}{}",
                 path.display(),
                 if skipped > 0 {
-                    format!(" ({skipped} without SFD skipped)")
+                    format!(" ({skipped} without SFD or cut by the dump skipped)")
                 } else {
                     String::new()
                 }

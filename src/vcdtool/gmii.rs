@@ -97,6 +97,9 @@ pub struct Frame {
     pub error_cycles: u64,
     /// Bytes with x or z bits.
     pub unknown_bytes: u64,
+    /// The dump starts or ends inside the frame: its bytes are partial and
+    /// no framing rule is checked on it.
+    pub cut: bool,
 }
 
 impl Frame {
@@ -169,6 +172,7 @@ struct Open {
     raw_len: usize,
     error_cycles: u64,
     unknown_bytes: u64,
+    cut: bool,
 }
 
 pub(crate) struct GmiiMonitor {
@@ -180,6 +184,8 @@ pub(crate) struct GmiiMonitor {
     last_end: Option<u64>,
     count: u64,
     reset_seen: bool,
+    /// An edge was sampled already.
+    started: bool,
 }
 
 /// What a monitor found at one edge.
@@ -199,6 +205,7 @@ impl GmiiMonitor {
             last_end: None,
             count: 0,
             reset_seen: false,
+            started: false,
         }
     }
 
@@ -227,6 +234,9 @@ impl GmiiMonitor {
                 message: format!("{} is x/z out of reset", self.names.en),
             }));
         }
+        // Enabled at the first edge of the dump: the frame began before it.
+        let cut = !self.started;
+        self.started = true;
         if en == Some(true) {
             let open = self.open.get_or_insert_with(|| Open {
                 start_cycle: cycle,
@@ -236,6 +246,7 @@ impl GmiiMonitor {
                 raw_len: 0,
                 error_cycles: 0,
                 unknown_bytes: 0,
+                cut,
             });
             open.last_cycle = cycle;
             if open.raw.len() < MAX_STORED_BYTES {
@@ -256,7 +267,8 @@ impl GmiiMonitor {
     /// Ends the dump: a frame still open is reported as it stands (its end
     /// was not dumped) without rule checks on its length or FCS.
     pub fn finish(&mut self, out: &mut impl FnMut(GmiiEvent)) -> Option<u64> {
-        let open = self.open.take()?;
+        let mut open = self.open.take()?;
+        open.cut = true;
         let start = open.start_cycle;
         let frame = self.build(open);
         out(GmiiEvent::Frame(frame));
@@ -288,6 +300,7 @@ impl GmiiMonitor {
             gap_before,
             error_cycles: open.error_cycles,
             unknown_bytes: open.unknown_bytes,
+            cut: open.cut,
         };
         self.count += 1;
         frame
@@ -295,8 +308,10 @@ impl GmiiMonitor {
 
     fn close(&mut self, open: Open, out: &mut impl FnMut(GmiiEvent)) {
         let frame = self.build(open);
-        for v in self.frame_violations(&frame) {
-            out(GmiiEvent::Violation(v));
+        if !frame.cut {
+            for v in self.frame_violations(&frame) {
+                out(GmiiEvent::Violation(v));
+            }
         }
         out(GmiiEvent::Frame(frame));
     }

@@ -311,6 +311,9 @@ pub struct Summary {
     /// Register accesses and DMA bursts without their response at the end.
     pub outstanding_reg: usize,
     pub outstanding_dma: usize,
+    /// Responses (and W beats) of transactions begun before the dump
+    /// started: a dump without a reset may open mid-run.
+    pub pre_dump: u64,
 }
 
 struct GmiiGroup {
@@ -666,6 +669,7 @@ pub fn analyze<R: BufRead>(
                 store,
                 in_reset,
                 check_unknown,
+                reset_seen: g.reset_seen,
                 violations: &mut violations,
             };
             g.mon.on_edge(&mut cx, &mut |a| events.push(Event::Reg(a)));
@@ -678,6 +682,7 @@ pub fn analyze<R: BufRead>(
                 store,
                 in_reset,
                 check_unknown,
+                reset_seen: g.reset_seen,
                 violations: &mut violations,
             };
             g.mon
@@ -723,6 +728,8 @@ pub fn analyze<R: BufRead>(
     summary.violations = counts.violations;
     summary.outstanding_reg = axil.as_ref().map_or(0, |g| g.mon.outstanding());
     summary.outstanding_dma = axi.as_ref().map_or(0, |g| g.mon.outstanding());
+    summary.pre_dump =
+        axil.as_ref().map_or(0, |g| g.mon.pre_dump) + axi.as_ref().map_or(0, |g| g.mon.pre_dump);
     Ok(summary)
 }
 

@@ -13,7 +13,8 @@ use super::{Frame, VcdError};
 const SNAPLEN: u32 = super::MAX_STORED_BYTES as u32;
 
 /// Writes frames one by one; frames without an SFD are not frames a PHY
-/// would deliver and are skipped (counted in [`FramePcapWriter::skipped`]).
+/// would deliver, and frames cut by the start or end of the dump are
+/// partial: both are skipped (counted in [`FramePcapWriter::skipped`]).
 pub struct FramePcapWriter<W: Write> {
     inner: PcapWriter<W>,
     written: u64,
@@ -44,7 +45,7 @@ impl<W: Write> FramePcapWriter<W> {
     }
 
     pub fn write(&mut self, f: &Frame) -> Result<(), VcdError> {
-        if !f.sfd {
+        if !f.sfd || f.cut {
             self.skipped += 1;
             return Ok(());
         }

@@ -40,6 +40,10 @@ pub struct SynthConfig {
     /// Also dump a 32-bit free-running counter that changes every cycle, as
     /// real designs do (makes large dumps realistic).
     pub counter: bool,
+    /// Values at time 0 other than the defaults (everything 0 but `rst`,
+    /// which starts high): e.g. a dump that starts in the middle of a run,
+    /// as a trace window does.
+    pub initial: Vec<(String, u64)>,
 }
 
 impl Default for SynthConfig {
@@ -51,6 +55,7 @@ impl Default for SynthConfig {
             axi: true,
             axi_data_width: 64,
             counter: false,
+            initial: Vec::new(),
         }
     }
 }
@@ -186,11 +191,16 @@ impl<W: Write> SynthVcd<W> {
         for (name, width) in list {
             let index = (width > 1).then(|| ReferenceIndex::Range(width as i32 - 1, 0));
             let id = w.add_var(VarType::Wire, width, &name, index)?;
+            let value = cfg
+                .initial
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(u64::from(name == "rst"), |(_, v)| *v);
             by_name.insert(name.clone(), sigs.len());
             sigs.push(SynSig {
                 id,
                 width,
-                value: Some(u64::from(name == "rst")),
+                value: Some(value),
                 staged: None,
             });
         }
