@@ -71,3 +71,63 @@ fn exit_status_follows_the_verdict() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("nicsim vcd: "));
 }
+
+/// `(timestamp ns, bytes)` of every packet of a pcap.
+fn read_pcap(path: &std::path::Path) -> Vec<(u128, Vec<u8>)> {
+    let mut r = pcap_file::pcap::PcapReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut v = Vec::new();
+    while let Some(p) = r.next_packet() {
+        let p = p.unwrap();
+        v.push((p.timestamp.as_nanos(), p.data.into_owned()));
+    }
+    v
+}
+
+/// Acceptance: a scenario run with a waveform and captures; the frames
+/// decoded from the waveform equal the frames of the run's capture of the
+/// same NIC, byte for byte, in order, and the waveform passes `check`.
+#[test]
+fn scenario_run_waveform_matches_its_capture() {
+    let dir = tmp("ping-run");
+    std::fs::create_dir_all(&dir).unwrap();
+    let vcd = dir.join("ping.vcd");
+    let out = nicsim(&[
+        "run",
+        "ping",
+        "--pings",
+        "2",
+        "--vcd",
+        vcd.to_str().unwrap(),
+        "--pcap",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let captured = read_pcap(&dir.join("link0.pcap"));
+    let frames = nicsim::vcdtool::decode_frames(&vcd, &Default::default(), None).unwrap();
+    let decoded: Vec<_> = frames.iter().filter(|f| !f.cut).collect();
+    assert!(
+        decoded.len() >= 6,
+        "ARP both ways and two echoes: {}",
+        decoded.len()
+    );
+    // The waveform may open after the run began: its frames are the tail
+    // of the capture.
+    let tail = &captured[captured.len() - decoded.len()..];
+    for (f, (ts, bytes)) in decoded.iter().zip(tail) {
+        assert_eq!(&f.data, bytes, "{} frame {}", f.port, f.index);
+        assert_eq!(
+            u128::from(f.start_ps / 1000),
+            ts + 4,
+            "{} frame {}",
+            f.port,
+            f.index
+        );
+    }
+    let out = nicsim(&["vcd", "check", vcd.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
