@@ -2,8 +2,8 @@
 //! journey and the benchmarks call directly.
 #![deny(unsafe_code)]
 
-pub mod fuzz;
 pub mod config;
+pub mod fuzz;
 pub mod report;
 pub mod scenario;
 pub mod system;
