@@ -8,7 +8,7 @@ use sim::axi_mem::{MemConfig, Pattern};
 use sim::gmii::{self, Sym};
 use sim::world::{Hardware, TraceStart, TraceWindow, WorldConfig};
 use stack::buf::PacketId;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 mod sim_util;
 use driver::hal::{DmaDirection, DmaMemory};
@@ -26,8 +26,8 @@ fn tmp(name: &str) -> PathBuf {
 fn scenario(
     cfg: WorldConfig,
     mem: MemConfig,
-    pcap: &PathBuf,
-    vcd: Option<&PathBuf>,
+    pcap: &Path,
+    vcd: Option<&Path>,
 ) -> (Hardware, Vec<u32>) {
     let mut hw = Hardware::new(cfg);
     let n = hw.add_nic(mem);
