@@ -180,13 +180,10 @@ impl<B: Backend> Bench<B> {
         }
     }
 
-    /// Offer up to `burst` new frames each way (fewer when a queue is
-    /// busy), sized `lo..=hi`.
-    pub fn offer(&mut self, burst: usize, lo: usize, hi: usize, a_to_b: bool, b_to_a: bool) {
-        for (from_a, on) in [(true, a_to_b), (false, b_to_a)] {
-            if !on {
-                continue;
-            }
+    /// Offer up to `n_ab` new frames from a to b and `n_ba` from b to a
+    /// (fewer when a queue is busy), sized `lo..=hi`.
+    pub fn offer_each(&mut self, n_ab: usize, n_ba: usize, lo: usize, hi: usize) {
+        for (from_a, burst) in [(true, n_ab), (false, n_ba)] {
             for _ in 0..burst {
                 let len = self.rng.range(lo, hi);
                 let (nic, src, dst, flow) = if from_a {
@@ -205,6 +202,12 @@ impl<B: Backend> Bench<B> {
                 flow.sent += 1;
             }
         }
+    }
+
+    /// Offer up to `burst` frames in each direction that is on.
+    pub fn offer(&mut self, burst: usize, lo: usize, hi: usize, a_to_b: bool, b_to_a: bool) {
+        let n = |on: bool| if on { burst } else { 0 };
+        self.offer_each(n(a_to_b), n(b_to_a), lo, hi);
     }
 
     /// Run both hosts' interrupt work, verify what arrived, then let
@@ -280,7 +283,7 @@ impl<B: Backend> Bench<B> {
         while self.ab.sent < target_ab || self.ba.sent < target_ba {
             let want_ab = (target_ab - self.ab.sent).min(8) as usize;
             let want_ba = (target_ba - self.ba.sent).min(8) as usize;
-            self.offer(want_ab.max(want_ba), lo, hi, want_ab > 0, want_ba > 0);
+            self.offer_each(want_ab, want_ba, lo, hi);
             self.step(dt_ns);
             steps += 1;
             assert!(steps < 10 * n + 10_000, "no progress");
