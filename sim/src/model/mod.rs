@@ -209,6 +209,9 @@ const STAT_REGS: [u32; 14] = [
     reg::GOTCL,
 ];
 
+/// RX descriptors the engine fetches ahead of RDH (the RTL's DESC_DEPTH).
+pub const RX_DESC_PREFETCH: u32 = 8;
+
 /// RX status PIF (8254x 3.2.3.1): passed the imperfect (MTA hash) filter
 /// only. Not in `driver::desc` (the driver ignores it).
 pub const STA_PIF: u8 = 1 << 7;
@@ -237,8 +240,8 @@ pub struct NicModel {
     tx_stopped: bool,
     rx_stopped: bool,
     tx_partial: Option<TxPartial>,
-    /// The descriptor at RDH has been fetched since RDH last moved.
-    rx_prefetched: bool,
+    /// The next RX descriptor the prefetcher reads.
+    rx_fetch: u32,
     undefined: Vec<Undefined>,
     rx_fifo: VecDeque<FifoEntry>,
     rx_fifo_used: usize,
@@ -271,7 +274,7 @@ impl NicModel {
             tx_stopped: false,
             rx_stopped: false,
             tx_partial: None,
-            rx_prefetched: false,
+            rx_fetch: 0,
             undefined: Vec::new(),
             rx_fifo: VecDeque::new(),
             rx_fifo_used: 0,
@@ -317,7 +320,7 @@ impl NicModel {
         self.tx_stopped = false;
         self.rx_stopped = false;
         self.tx_partial = None;
-        self.rx_prefetched = false;
+        self.rx_fetch = 0;
         self.undefined.clear();
         self.rx_fifo.clear();
         self.rx_fifo_used = 0;
@@ -578,7 +581,7 @@ impl NicModel {
             reg::RDH => {
                 self.ring_reprogram(offset);
                 self.rdh = value & 0xFFFF;
-                self.rx_prefetched = false;
+                self.rx_fetch = self.rdh;
                 self.run_rx(mem);
             }
             reg::TDT => {
@@ -1032,10 +1035,14 @@ impl NicModel {
                 return;
             };
             let avail = (self.rdt + n - self.rdh) % n;
-            if avail > 0 && !self.rx_prefetched {
-                // The engine fetches the descriptor at RDH as soon as it
-                // has one (a faulty ring shows up without any frame).
-                let Some(at) = self.desc_addr(Queue::Rx, self.rdh) else {
+            // The engine prefetches descriptors from RDH towards RDT as
+            // soon as they are given, up to RX_DESC_PREFETCH ahead of the
+            // head (rtl/dma_desc_fetch.v), so a faulty ring shows up without
+            // any frame.
+            while (self.rx_fetch + n - self.rdh) % n < RX_DESC_PREFETCH.min(avail)
+                && self.rx_fetch != self.rdt
+            {
+                let Some(at) = self.desc_addr(Queue::Rx, self.rx_fetch) else {
                     return;
                 };
                 let mut raw = [0u8; DESC_LEN];
@@ -1043,7 +1050,7 @@ impl NicModel {
                     self.dma_error(Queue::Rx, Access::DescRead, e);
                     return;
                 }
-                self.rx_prefetched = true;
+                self.rx_fetch = self.next_idx(Queue::Rx, self.rx_fetch, n);
             }
             let Some(f) = self.rx_fifo.front() else {
                 return;
@@ -1058,6 +1065,7 @@ impl NicModel {
                 }
                 return;
             }
+            let fetched = (self.rx_fetch + n - self.rdh) % n;
             let Some(f) = self.rx_fifo.pop_front() else {
                 return;
             };
@@ -1113,7 +1121,11 @@ impl NicModel {
                 self.totals.rx_descs += 1;
             }
             self.rdh = idx;
-            self.rx_prefetched = false;
+            if need >= fetched {
+                // The frame used descriptors beyond the prefetched ones
+                // (the engine fetched them on demand).
+                self.rx_fetch = self.rdh;
+            }
             self.totals.rx_frames += 1;
             if need > 1 {
                 self.totals.rx_multi_desc += 1;
