@@ -342,3 +342,33 @@ fn phy_raw_injection_with_rx_er_and_short_preamble_reaches_the_pins() {
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].data.len(), 68);
 }
+
+#[test]
+fn waveform_window_by_cycle_range() {
+    let path = tmp("range.vcd");
+    let _ = std::fs::remove_file(&path);
+    let mut hw = Hardware::new(WorldConfig::default());
+    let n = hw.add_nic(MemConfig::default());
+    hw.run(100).unwrap();
+    let from = hw.cycle() + 1_000;
+    hw.trace_window(
+        n,
+        TraceWindow {
+            path: path.clone(),
+            start: TraceStart::Cycle(from),
+            cycles: 50,
+            depth: 1,
+        },
+    );
+    hw.run(5_000).unwrap();
+    let times = vcd_times(&std::fs::read_to_string(&path).unwrap());
+    let (first, last) = (times[0], *times.last().unwrap());
+    assert!(
+        (from * 8_000..=(from + 2) * 8_000).contains(&first),
+        "{first} vs cycle {from}"
+    );
+    assert!(
+        (from + 49) * 8_000 <= last && last <= (from + 52) * 8_000,
+        "{last}"
+    );
+}
