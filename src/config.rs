@@ -86,7 +86,7 @@ pub struct TrafficConfig {
 }
 
 /// Where results go.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputConfig {
     /// VCD (or FST, by extension) of the first NIC.
@@ -160,18 +160,6 @@ impl Default for TrafficConfig {
             datagrams: 16,
             size: 512,
             transactions: 100,
-        }
-    }
-}
-
-impl Default for OutputConfig {
-    fn default() -> Self {
-        OutputConfig {
-            vcd: None,
-            vcd_window: None,
-            vcd_depth: 0,
-            pcap_dir: None,
-            report_json: None,
         }
     }
 }
