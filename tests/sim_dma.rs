@@ -234,6 +234,7 @@ fn faulty_run(seed: u64, tag: &str) -> (Vec<u8>, Vec<u32>, sim::gmii::FaultStats
         bit_flip: 0.2,
         short_preamble: 0.3,
         rx_er: 0.2,
+        ..Faults::default()
     };
     let link = hw.connect(a, b, 3, faults);
     let pcap =

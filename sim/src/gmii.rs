@@ -233,7 +233,15 @@ pub struct Faults {
     pub bit_flip: f64,
     pub short_preamble: f64,
     pub rx_er: f64,
+    /// Deliver the frame twice (the copy after a minimum gap).
+    pub duplicate: f64,
+    /// Hold the frame back and deliver it after the next one (or after
+    /// [`REORDER_HOLD_CYCLES`] if no next frame comes).
+    pub reorder: f64,
 }
+
+/// Longest a frame held back for reordering waits for a successor.
+pub const REORDER_HOLD_CYCLES: u64 = 20_000;
 
 /// What happens to one frame on its way (chosen when it starts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -258,6 +266,61 @@ pub struct FaultStats {
     pub flipped: u64,
     pub short_preamble: u64,
     pub rx_er: u64,
+    pub duplicated: u64,
+    pub reordered: u64,
+}
+
+/// Store-and-forward stage of a lane that duplicates and reorders whole
+/// frames (only in use when those faults are configured: it adds one frame
+/// time of latency). Frames leave it with at least [`MIN_IFG`] idle symbols
+/// between them.
+#[derive(Debug, Default)]
+struct Reframer {
+    collecting: Vec<Sym>,
+    out: VecDeque<Vec<Sym>>,
+    cur: Option<(Vec<Sym>, usize)>,
+    gap: u64,
+    held: Option<(Vec<Sym>, u64)>,
+}
+
+impl Reframer {
+    fn idle(&self) -> bool {
+        self.collecting.is_empty()
+            && self.out.is_empty()
+            && self.cur.is_none()
+            && self.held.is_none()
+    }
+
+    fn next(&mut self) -> Sym {
+        if let Some((_, age)) = &mut self.held {
+            *age += 1;
+            if *age >= REORDER_HOLD_CYCLES {
+                if let Some((f, _)) = self.held.take() {
+                    self.out.push_back(f);
+                }
+            }
+        }
+        if self.cur.is_none() && self.gap >= MIN_IFG {
+            if let Some(f) = self.out.pop_front() {
+                self.cur = Some((f, 0));
+            }
+        }
+        match &mut self.cur {
+            Some((f, i)) => {
+                let s = f.get(*i).copied().unwrap_or_default();
+                *i += 1;
+                if *i >= f.len() {
+                    self.cur = None;
+                    self.gap = 0;
+                }
+                s
+            }
+            None => {
+                self.gap = self.gap.saturating_add(1);
+                Sym::default()
+            }
+        }
+    }
 }
 
 /// One direction of a wire: propagation delay and faults.
@@ -270,6 +333,7 @@ pub struct Lane {
     pos: u32,
     in_frame: bool,
     active: usize,
+    reframer: Reframer,
     pub stats: FaultStats,
 }
 
@@ -286,13 +350,52 @@ impl Lane {
             pos: 0,
             in_frame: false,
             active: 0,
+            reframer: Reframer {
+                gap: MIN_IFG,
+                ..Reframer::default()
+            },
             stats: FaultStats::default(),
         }
     }
 
     /// No frame symbol in flight.
     pub fn idle(&self) -> bool {
-        self.active == 0 && !self.in_frame
+        self.active == 0 && !self.in_frame && self.reframer.idle()
+    }
+
+    /// Duplication and reordering work on whole frames.
+    fn reframe(&mut self, s: Sym) -> Sym {
+        let f = self.faults;
+        if f.duplicate <= 0.0 && f.reorder <= 0.0 && self.reframer.idle() {
+            return s;
+        }
+        if s.en {
+            self.reframer.collecting.push(s);
+        } else if !self.reframer.collecting.is_empty() {
+            let frame = std::mem::take(&mut self.reframer.collecting);
+            let roll = |rng: &mut ChaCha8Rng, p: f64| p > 0.0 && rng.random_bool(p.min(1.0));
+            let dup = roll(&mut self.rng, f.duplicate);
+            let hold = roll(&mut self.rng, f.reorder);
+            if hold && self.reframer.held.is_none() {
+                self.stats.reordered += 1;
+                self.reframer.held = Some((frame.clone(), 0));
+                if dup {
+                    self.stats.duplicated += 1;
+                    self.reframer.out.push_back(frame);
+                }
+            } else {
+                if dup {
+                    self.stats.duplicated += 1;
+                    self.reframer.out.push_back(frame.clone());
+                }
+                self.reframer.out.push_back(frame);
+                // The frame held back goes after this one: the two swap.
+                if let Some((h, _)) = self.reframer.held.take() {
+                    self.reframer.out.push_back(h);
+                }
+            }
+        }
+        self.reframer.next()
     }
 
     fn choose(&mut self) -> FrameFault {
@@ -360,6 +463,7 @@ impl Lane {
     /// Push the symbol transmitted this cycle; get the one arriving.
     pub fn step(&mut self, tx: Sym) -> Sym {
         let s = self.transform(tx);
+        let s = self.reframe(s);
         if s.en {
             self.active += 1;
         }
@@ -488,6 +592,44 @@ mod tests {
                 .what
                 .contains("bad FCS")
         );
+    }
+
+    #[test]
+    fn lane_duplicates_and_reorders_whole_frames() {
+        // Two frames back to back with the minimum gap, ids 1 and 2.
+        let mut input = symbols(&with_fcs(&[0x11u8; 60]), 7, PacketId(1));
+        input.extend(std::iter::repeat_n(Sym::default(), MIN_IFG as usize));
+        input.extend(symbols(&with_fcs(&[0x22u8; 60]), 7, PacketId(2)));
+        let run = |faults: Faults| {
+            let mut lane = Lane::new(3, faults, 5, 0);
+            let out: Vec<Sym> = (0..2000usize)
+                .map(|c| lane.step(input.get(c).copied().unwrap_or_default()))
+                .collect();
+            assert!(lane.idle());
+            (decode(&out), lane.stats)
+        };
+        let (dup, st) = run(Faults {
+            duplicate: 1.0,
+            ..Faults::default()
+        });
+        assert_eq!(st.duplicated, 2);
+        let firsts: Vec<u8> = dup.iter().map(|f| f.data[0]).collect();
+        assert_eq!(firsts, [0x11, 0x11, 0x22, 0x22]);
+        assert!(dup.iter().all(|f| f.fcs_ok));
+        // Gaps between the replayed frames stay legal.
+        assert!(
+            dup.iter()
+                .skip(1)
+                .all(|f| f.gap.is_some_and(|g| g >= MIN_IFG)),
+            "{dup:?}"
+        );
+        let (swapped, st) = run(Faults {
+            reorder: 1.0,
+            ..Faults::default()
+        });
+        assert_eq!(st.reordered, 1);
+        let firsts: Vec<u8> = swapped.iter().map(|f| f.data[0]).collect();
+        assert_eq!(firsts, [0x22, 0x11]);
     }
 
     #[test]
