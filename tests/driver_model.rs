@@ -81,6 +81,8 @@ impl Backend for ModelPair {
             assert!(h.violations().is_empty(), "{:?}", h.violations());
         }
     }
+    const OCTETS_EXACT: bool = true;
+
     fn step_ns(&self) -> u64 {
         5_000
     }
