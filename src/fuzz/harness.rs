@@ -637,6 +637,14 @@ impl<'a> Run<'a> {
         if self.relaxed.is_some() {
             return Ok(());
         }
+        // The reference left defined behaviour during this operation:
+        // nothing of it is compared.
+        if !self.reference.nic.undefined().is_empty() {
+            self.summary.undefined += 1;
+            let why = format!("undefined: {:?}", self.reference.nic.undefined());
+            self.relax(why);
+            return Ok(());
+        }
         self.summary.compared += 1;
         if a != b {
             return Err(describe_wire(&a, &b, &self.dut.name()));
@@ -681,12 +689,6 @@ impl<'a> Run<'a> {
         }
         if new_ref > 0 {
             self.relax("the program made the NIC access memory outside its mappings".into());
-            return Ok(());
-        }
-        if !self.reference.nic.undefined().is_empty() {
-            self.summary.undefined += 1;
-            let why = format!("undefined: {:?}", self.reference.nic.undefined());
-            self.relax(why);
             return Ok(());
         }
         // Heads (RDH except while a frame is partly written, which this NIC
@@ -797,11 +799,7 @@ pub fn run(program: &Program, dut: &mut dyn Dut) -> Result<Summary, Mismatch> {
         op: None,
         detail: format!("invalid set-up: {why}"),
     };
-    if s.tx_slots == 0
-        || s.tx_slots % 8 != 0
-        || s.rx_slots == 0
-        || s.rx_slots % 8 != 0
-    {
+    if s.tx_slots == 0 || s.tx_slots % 8 != 0 || s.rx_slots == 0 || s.rx_slots % 8 != 0 {
         return Err(bad_setup("ring sizes must be non-zero multiples of 8"));
     }
     if driver::regs::rctl_bsize(Rctl::empty(), usize::from(s.rx_buf)).is_none() {

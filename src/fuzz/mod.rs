@@ -110,7 +110,7 @@ pub fn check(
     let config = Config {
         cases,
         failure_persistence: None,
-        max_shrink_iters: 4096,
+        max_shrink_iters: 1024,
         ..Config::default()
     };
     let mut runner = TestRunner::new_with_rng(config, rng);

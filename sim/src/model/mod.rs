@@ -21,7 +21,7 @@
 //! [`mem::HostMemory`] and implements the driver's HAL traits.
 //!
 //! Cases the specification leaves undefined (a tail beyond the ring, a
-//! zero-length ring with work, a zero-byte frame, the reserved buffer size
+//! zero-length ring with work, the reserved buffer size
 //! encoding, reprogramming a ring while it runs) put the queue into an
 //! "undefined" state, reported by [`NicModel::undefined`]; from there on
 //! the model only promises what the harness checks for such cases: no write
@@ -107,8 +107,6 @@ pub enum Undefined {
     },
     /// Work posted on a ring of length zero.
     EmptyRing(Queue),
-    /// A TX frame whose descriptors carry no bytes at all.
-    EmptyFrame,
     /// RCTL.BSEX with BSIZE 0 (reserved, 8254x 13.4.22).
     ReservedBufferSize,
     /// A ring register (base, length, head) written while the queue is
@@ -441,7 +439,7 @@ impl NicModel {
             Undefined::PointerBeyondRing { queue, .. }
             | Undefined::EmptyRing(queue)
             | Undefined::ReprogrammedWhileRunning(queue) => *queue == q,
-            Undefined::EmptyFrame | Undefined::FrameLongerThanRing => q == Queue::Tx,
+            Undefined::FrameLongerThanRing => q == Queue::Tx,
             Undefined::ReservedBufferSize => q == Queue::Rx,
         })
     }
@@ -872,9 +870,9 @@ impl NicModel {
                     if f.first.cmd & tx::CMD_IC != 0 {
                         insert_checksum(&mut data, f.first.css, f.first.cso);
                     }
-                    if data.is_empty() {
-                        self.mark_undefined(Undefined::EmptyFrame);
-                    } else if data.len() <= self.cfg.tx_fifo_bytes {
+                    // docs/regmap.md: an EOP on empty descriptors only
+                    // ends nothing; no frame goes out.
+                    if !data.is_empty() && data.len() <= self.cfg.tx_fifo_bytes {
                         self.emit_wire(data, f.first.cmd & tx::CMD_IFCS != 0);
                     }
                 }
