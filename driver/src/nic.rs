@@ -334,6 +334,8 @@ pub struct Nic<R: RegisterAccess, D: DmaMemory, P: Platform> {
     down: bool,
     rx_queue: VecDeque<PacketBuf>,
     rx_partial: Option<RxPartial>,
+    /// Packets delivered to the receive queue since probe (journey events).
+    rx_delivered: u64,
     hw: HwStats,
     st: DriverStats,
     wd_head: u16,
@@ -467,6 +469,7 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             down: false,
             rx_queue: VecDeque::new(),
             rx_partial: None,
+            rx_delivered: 0,
             hw: HwStats::default(),
             st: DriverStats::default(),
             wd_head: 0,
@@ -712,15 +715,19 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
                 frame_len: if k == 0 { len } else { 0 },
             });
             trace!(target: "journey", layer = "driver", event = "tx_desc", id = meta.id.0,
-                   idx = i, len = *plen, eop = is_last);
+                   ns = self.plat.now().as_nanos(), idx = i, len = *plen, eop = is_last,
+                   desc = ring::desc_addr(self.tx.base, i).map_or(0, |a| a.0), buf = addr.0);
             self.st.tx_descriptors += 1;
             i = ring::next(i, self.tx.count);
         }
         self.tx.next_to_use = i;
         // 8254x 3.3.1: the tail is written after the descriptors.
+        let issued = self.plat.now().as_nanos();
         self.regs.write32(reg::TDT, u32::from(i));
         self.st.tx_doorbells += 1;
-        trace!(target: "journey", layer = "driver", event = "tx_doorbell", id = meta.id.0, tail = i);
+        // ns: the write response (the bus write took issued_ns..ns).
+        trace!(target: "journey", layer = "driver", event = "tx_doorbell", id = meta.id.0, tail = i,
+               issued_ns = issued, ns = self.plat.now().as_nanos());
         Ok(())
     }
 
@@ -775,7 +782,8 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             self.tx.next_to_clean = j;
             self.st.tx_packets += 1;
             done += 1;
-            trace!(target: "journey", layer = "driver", event = "tx_done", id = b.id.0, idx = b.last);
+            trace!(target: "journey", layer = "driver", event = "tx_done", id = b.id.0, idx = b.last,
+                   ns = self.plat.now().as_nanos());
         }
         if self.queue_stopped && self.tx.unused() >= (self.tx.count / 4).max(1) {
             self.queue_stopped = false;
@@ -842,7 +850,8 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
                 break;
             }
             trace!(target: "journey", layer = "driver", event = "rx_desc", idx = i,
-                   len = d.length(), eop = d.eop());
+                   len = d.length(), eop = d.eop(), ns = self.plat.now().as_nanos(),
+                   desc = ring::desc_addr(self.rx.base, i).map_or(0, |a| a.0), buf = addr.0);
             // The buffer is the device's until DD; from here it is ours.
             self.rx.bufs[usize::from(i)] = None;
             self.rx.next_to_clean = ring::next(i, self.rx.count);
@@ -912,6 +921,11 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
         };
         self.st.rx_csum += 1;
         self.st.rx_packets += 1;
+        self.rx_delivered += 1;
+        // The n-th delivery is the n-th packet the device's receive() hands
+        // up: the host matches it to its packet id (nicsim journey).
+        trace!(target: "journey", layer = "driver", event = "rx_deliver", n = self.rx_delivered,
+               ns = now.as_nanos(), len);
         self.st.rx_bytes += len as u64;
         self.rx_queue.push_back(pkt);
     }
@@ -923,13 +937,15 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
     /// cause with IMC, note link and error causes, and schedule the poll.
     pub fn interrupt(&mut self) -> bool {
         let icr = Icr(self.regs.read32(reg::ICR));
-        trace!(target: "journey", layer = "driver", event = "icr_read", icr = icr.bits());
+        trace!(target: "journey", layer = "driver", event = "icr_read", icr = icr.bits(),
+               ns = self.plat.now().as_nanos());
         if icr.is_empty() {
             self.st.interrupts_spurious += 1;
             return false;
         }
         self.st.interrupts += 1;
-        trace!(target: "journey", layer = "driver", event = "interrupt", icr = icr.bits());
+        trace!(target: "journey", layer = "driver", event = "interrupt", icr = icr.bits(),
+               ns = self.plat.now().as_nanos());
         self.irq_disable();
         self.handle_causes(icr);
         self.napi_scheduled = true;
@@ -968,8 +984,10 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
     /// with IMS. Returns the RX work done.
     pub fn poll(&mut self, budget: usize) -> usize {
         self.st.napi_polls += 1;
+        let start = self.plat.now().as_nanos();
         let work = self.poll_once(budget);
-        trace!(target: "journey", layer = "driver", event = "napi_poll", work, budget);
+        trace!(target: "journey", layer = "driver", event = "napi_poll", work, budget,
+               ns = start, end_ns = self.plat.now().as_nanos());
         if work < budget {
             self.napi_scheduled = false;
             self.st.napi_complete += 1;

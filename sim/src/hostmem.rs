@@ -186,6 +186,12 @@ impl HostMemory {
     }
 
     /// The live region containing all of `[addr, addr+len)`.
+    /// The kind of the live region holding `addr` (journey events tell
+    /// descriptor rings, coherent, from packet buffers, streaming).
+    pub fn kind_at(&self, addr: u64) -> Option<RegionKind> {
+        self.region_within(addr, 1, BUS_BYTES).map(|(_, r)| r.kind)
+    }
+
     fn region_of(&self, addr: u64, len: u64) -> Option<(u64, Region)> {
         self.region_within(addr, len, 1)
     }

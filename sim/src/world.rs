@@ -22,7 +22,7 @@ use crate::axi_mem::{AxiMemSlave, MemConfig};
 use crate::axil::{AxilDone, AxilMaster, AxilOp};
 use crate::ffi::{Model, TraceError};
 use crate::gmii::{Decoder, Faults, Lane, PhyEndpoint, Sym, WireError, WireFrame};
-use crate::hostmem::{HostMemory, Leak, Violation};
+use crate::hostmem::{HostMemory, Leak, RegionKind, Violation};
 use crate::pcap::{Capture, CaptureError};
 use crate::tap::{TapEndpoint, TapError, TapStats};
 use stack::buf::PacketId;
@@ -729,9 +729,27 @@ impl Hardware {
             }
             if sm.ar.fire() {
                 n.stats.dma_reads += 1;
+                Self::journey_dma(
+                    i,
+                    cycle,
+                    &n.mem,
+                    false,
+                    sm.ar.payload.addr,
+                    sm.ar.payload.len,
+                    sm.ar.payload.size,
+                );
             }
             if sm.aw.fire() {
                 n.stats.dma_writes += 1;
+                Self::journey_dma(
+                    i,
+                    cycle,
+                    &n.mem,
+                    true,
+                    sm.aw.payload.addr,
+                    sm.aw.payload.len,
+                    sm.aw.payload.size,
+                );
             }
             if (sm.r.fire() && sm.r.payload.resp != 0) || (sm.b.fire() && sm.b.payload.resp != 0) {
                 n.stats.dma_error_responses += 1;
@@ -739,6 +757,8 @@ impl Hardware {
             let irq = m.irq() != 0;
             if irq && !n.irq {
                 n.stats.irq_rises += 1;
+                tracing::trace!(target: "journey", host = i, layer = "nic", event = "irq_raised",
+                    ns = cycle * CLK_NS, cycle);
             }
             if irq {
                 n.stats.irq_cycles += 1;
@@ -760,6 +780,7 @@ impl Hardware {
                 // ARCHITECTURE.md "Where a packet's journey is recorded".
                 tracing::trace!(target: "journey", host = i, layer = "wire", event = "tx_frame",
                     id = f.id.0, ns = f.start_cycle * CLK_NS, cycle = f.start_cycle,
+                    sfd_cycle = f.start_cycle + f.preamble_len as u64, end_cycle = f.end_cycle,
                     len = f.data.len(), fcs_ok = f.fcs_ok);
                 n.stats.tx_frames += 1;
                 n.stats.tx_bytes += f.data.len() as u64;
@@ -780,6 +801,7 @@ impl Hardware {
             while let Some(f) = n.rx_dec.frames.pop_front() {
                 tracing::trace!(target: "journey", host = i, layer = "wire", event = "rx_frame",
                     id = f.id.0, ns = f.start_cycle * CLK_NS, cycle = f.start_cycle,
+                    sfd_cycle = f.start_cycle + f.preamble_len as u64, end_cycle = f.end_cycle,
                     len = f.data.len(), fcs_ok = f.fcs_ok, error = f.error);
                 Self::rx_frame(n, f, &mut self.errors);
             }
@@ -798,6 +820,32 @@ impl Hardware {
         for (i, (t, r)) in window_events.into_iter().enumerate() {
             self.window_tick(i, t, r);
         }
+    }
+
+    /// Journey event for a DMA burst accepted on `m_axi_ar`/`m_axi_aw`:
+    /// reads and writes of coherent memory are descriptor fetches and
+    /// write-backs, of streaming memory packet data (8254x 3.2, 3.3).
+    fn journey_dma(
+        nic: usize,
+        cycle: u64,
+        mem: &HostMemory,
+        write: bool,
+        addr: u64,
+        len: u8,
+        size: u8,
+    ) {
+        if !tracing::enabled!(target: "journey", tracing::Level::TRACE) {
+            return;
+        }
+        let bytes = (u64::from(len) + 1) << size.min(7);
+        let event = match (mem.kind_at(addr), write) {
+            (Some(RegionKind::Coherent), false) => "desc_fetch",
+            (Some(RegionKind::Coherent), true) => "desc_writeback",
+            (_, false) => "data_read",
+            (_, true) => "data_write",
+        };
+        tracing::trace!(target: "journey", host = nic, layer = "dma", event,
+            ns = cycle * CLK_NS, cycle, addr, bytes);
     }
 
     fn rx_frame(n: &mut Nic, f: WireFrame, errors: &mut Vec<SimError>) {
