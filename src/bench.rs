@@ -213,6 +213,8 @@ fn fmt_num(x: f64) -> String {
         format!("{:.1}k", x / 1e3)
     } else if a >= 100.0 {
         format!("{x:.1}")
+    } else if a > 0.0 && a < 0.01 {
+        format!("{x:.2e}")
     } else {
         format!("{x:.3}")
     }
