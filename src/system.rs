@@ -40,6 +40,12 @@ pub struct HostNic {
     hw: SharedHardware,
     arrivals: VecDeque<(PacketId, Vec<u8>)>,
     next_watchdog: Instant,
+    /// Packets handed up by `receive` (pairs with the driver's `rx_deliver`
+    /// journey events, which count the same way).
+    received: u64,
+    /// Put the packet id on the waveform's marker inputs at each driver
+    /// step (`Hardware::marker`, low 32 bits of the id).
+    pub markers: bool,
 }
 
 impl HostNic {
@@ -50,6 +56,8 @@ impl HostNic {
             hw,
             arrivals: VecDeque::new(),
             next_watchdog: Instant::ZERO,
+            received: 0,
+            markers: false,
         }
     }
 
@@ -89,18 +97,32 @@ impl Device for HostNic {
 
     fn transmit(&mut self, now: Instant, frame: PacketBuf) -> Result<(), TxBusy> {
         let id = frame.meta().id;
+        let _nic = tracing::trace_span!(target: "journey", "nic", nic = self.hw_index).entered();
         self.nic.transmit(now, frame)?;
         // The frame reaches GMII only after descriptor fetch and data DMA,
         // hundreds of cycles after the doorbell: tagging now is in time.
-        self.hw.borrow_mut().tag_tx(self.hw_index, id);
+        let mut hw = self.hw.borrow_mut();
+        hw.tag_tx(self.hw_index, id);
+        if self.markers {
+            // The VCD shows the id beside the RTL (low 32 bits).
+            hw.marker(self.hw_index, id.0 as u32);
+        }
         Ok(())
     }
 
     fn receive(&mut self, now: Instant) -> Option<PacketBuf> {
+        let _nic = tracing::trace_span!(target: "journey", "nic", nic = self.hw_index).entered();
         let mut pkt = self.nic.receive(now)?;
         let id = self.match_arrival(pkt.data());
         if id != PacketId(0) {
             pkt.meta_mut().id = id;
+        }
+        self.received += 1;
+        // Pairs with the driver's n-th `rx_deliver` (src/journey.rs).
+        tracing::trace!(target: "journey", layer = "driver", event = "rx_packet",
+            packet = id.0, n = self.received, ns = now.as_nanos());
+        if self.markers {
+            self.hw.borrow_mut().marker(self.hw_index, id.0 as u32);
         }
         Some(pkt)
     }
@@ -118,14 +140,24 @@ impl<T: Ipv4Transport> Host<T> {
     /// the stack (receive, timers, transmit). Returns whether anything
     /// happened.
     pub fn service(&mut self, now: Instant) -> bool {
+        // Journey events of the driver name no host: these spans do.
+        let _host = tracing::trace_span!(target: "journey", "host", host = %self.name).entered();
         let mut work = 0usize;
         for n in &mut self.nics {
+            let _nic = tracing::trace_span!(target: "journey", "nic", nic = n.hw_index).entered();
             work += n.nic.service();
             if now >= n.next_watchdog {
                 n.nic.watchdog();
                 n.next_watchdog = now + WATCHDOG_PERIOD;
             }
         }
+        // The drivers' register accesses took simulated time: the stack
+        // runs at the time they finished (journey times stay in order).
+        let now = self
+            .nics
+            .first()
+            .map_or(now, |n| n.hw.borrow().now())
+            .max(now);
         let mut devs: Vec<&mut dyn Device> =
             self.nics.iter_mut().map(|n| n as &mut dyn Device).collect();
         let stack_work = self.stack.poll(now, &mut devs);
