@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod fuzz;
+pub mod journey;
 pub mod report;
 pub mod scenario;
 pub mod system;

@@ -47,6 +47,19 @@ enum Command {
     Fuzz(FuzzArgs),
     /// Replay a saved fuzzing program
     Replay(ReplayArgs),
+    /// Follow one packet through every layer, write() to read(), with cycle times
+    Journey(JourneyArgs),
+}
+
+#[derive(Debug, Args)]
+struct JourneyArgs {
+    /// The scenario
+    #[arg(value_enum)]
+    scenario: ScenarioKind,
+    #[command(flatten)]
+    journey: nicsim::journey::JourneyOpts,
+    #[command(flatten)]
+    common: CommonArgs,
 }
 
 #[derive(Debug, Args)]
@@ -249,6 +262,7 @@ fn run_scenario(kind: ScenarioKind, args: &CommonArgs) -> Result<(), String> {
             });
             f
         }),
+        markers: false,
     };
     let report = scenario::run(kind, &cfg, &hooks).map_err(|e| e.to_string())?;
     if let Some(b) = bar {
@@ -336,6 +350,8 @@ fn main() -> ExitCode {
         Command::Vcd(a) => return nicsim::vcdtool::run_vcd_cli(a),
         Command::Fuzz(a) => fuzz_cmd(a),
         Command::Replay(a) => replay_cmd(a),
+        Command::Journey(a) => config_from(&a.common)
+            .and_then(|c| nicsim::journey::run_cli(a.scenario, &c, &a.journey)),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

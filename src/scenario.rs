@@ -88,6 +88,9 @@ pub struct Hooks {
     pub stop: Option<Arc<AtomicBool>>,
     /// Called with (bytes done, bytes total) during transfers.
     pub progress: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
+    /// Packet ids on the waveform's marker inputs at each driver step
+    /// (`nicsim journey`).
+    pub markers: bool,
 }
 
 impl Hooks {
@@ -861,6 +864,9 @@ pub fn run(kind: ScenarioKind, cfg: &RunConfig, hooks: &Hooks) -> Result<Report,
         _ => two_hosts(&cfg)?,
     };
     outputs(&mut w, &cfg)?;
+    for n in w.sys.hosts.iter_mut().flat_map(|h| h.nics.iter_mut()) {
+        n.markers = hooks.markers;
+    }
     let limit = Instant::from_millis(cfg.time_limit_ms);
     let mut checks = Vec::new();
     let mut flows = Vec::new();
