@@ -2,9 +2,11 @@
 //! journey and the benchmarks call directly.
 #![deny(unsafe_code)]
 
+pub mod bench;
 pub mod config;
 pub mod fuzz;
 pub mod journey;
+pub mod linux;
 pub mod report;
 pub mod scenario;
 pub mod system;

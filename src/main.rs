@@ -47,6 +47,8 @@ enum Command {
     Fuzz(FuzzArgs),
     /// Replay a saved fuzzing program
     Replay(ReplayArgs),
+    /// Benchmarks: model loop vs C++, co-simulation, cocotb, goodput, memory, build
+    Bench(nicsim::bench::BenchArgs),
     /// Follow one packet through every layer, write() to read(), with cycle times
     Journey(JourneyArgs),
 }
@@ -350,6 +352,7 @@ fn main() -> ExitCode {
         Command::Vcd(a) => return nicsim::vcdtool::run_vcd_cli(a),
         Command::Fuzz(a) => fuzz_cmd(a),
         Command::Replay(a) => replay_cmd(a),
+        Command::Bench(a) => nicsim::bench::run_cli(a),
         Command::Journey(a) => config_from(&a.common)
             .and_then(|c| nicsim::journey::run_cli(a.scenario, &c, &a.journey)),
     };

@@ -2,6 +2,7 @@
 //! check their own data, and a report of what happened.
 
 use crate::config::{RunConfig, VcdWindow};
+use crate::linux::{KERNEL_IP, Netns, OUR_IP, Scratch};
 use crate::report::{Check, HostReport, LinkReport, Report, TcpFlow};
 use crate::system::{Host, HostNic, RunError, System};
 use driver::nic::{Coalesce, Config as DriverConfig};
@@ -39,6 +40,9 @@ pub enum ScenarioKind {
     Router,
     /// TCP bulk over a faulty wire (`--loss --dup --reorder --corrupt`).
     Stress,
+    /// The far end is the Linux kernel on a TAP device in a network
+    /// namespace: it pings us, and TCP runs both ways (needs root).
+    Linux,
     /// The newcomer's tour: ARP, ping, a 4 MiB TCP transfer, VCD, pcaps.
     Demo,
 }
@@ -52,6 +56,7 @@ impl ScenarioKind {
             ScenarioKind::TcpRr => "tcp-rr",
             ScenarioKind::Router => "router",
             ScenarioKind::Stress => "stress",
+            ScenarioKind::Linux => "linux",
             ScenarioKind::Demo => "demo",
         }
     }
@@ -61,6 +66,8 @@ impl ScenarioKind {
 #[derive(Debug)]
 pub enum ScenarioError {
     Setup(String),
+    /// The scenario cannot run on this machine (the reason says why).
+    Unavailable(String),
     Run(RunError),
 }
 
@@ -68,6 +75,7 @@ impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ScenarioError::Setup(s) => write!(f, "setup: {s}"),
+            ScenarioError::Unavailable(s) => write!(f, "cannot run here: {s}"),
             ScenarioError::Run(e) => write!(f, "{e}"),
         }
     }
@@ -158,11 +166,6 @@ fn build(
     links: &[(usize, usize)],
     hosts: Vec<HostSpec>,
 ) -> Result<World, ScenarioError> {
-    if cfg.wire.dup > 0.0 || cfg.wire.reorder > 0.0 {
-        return Err(ScenarioError::Setup(
-            "wire.dup and wire.reorder: the GMII wire model does not duplicate or reorder frames yet".into(),
-        ));
-    }
     let mut hw = Hardware::new(WorldConfig {
         seed: cfg.seed,
         fast_forward: cfg.fast_forward,
@@ -178,6 +181,8 @@ fn build(
     let faults = Faults {
         drop: cfg.wire.loss,
         bit_flip: cfg.wire.corrupt,
+        duplicate: cfg.wire.dup,
+        reorder: cfg.wire.reorder,
         ..Faults::default()
     };
     let mut link_info = Vec::new();
@@ -648,6 +653,7 @@ impl Bulk {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_bulk(
     w: &mut World,
     hooks: &Hooks,
@@ -777,6 +783,298 @@ fn run_rr(
     Ok(lat)
 }
 
+// --------------------------------------------------------------- linux
+
+fn linux_host(cfg: &RunConfig) -> Result<(World, (Netns, Scratch)), ScenarioError> {
+    let setup = |e: String| ScenarioError::Setup(e);
+    let mut w = build(
+        cfg,
+        1,
+        &[],
+        vec![HostSpec {
+            name: "a",
+            ifaces: vec![(0, cidr(OUR_IP, 24))],
+            gateway: None,
+            forwarding: false,
+        }],
+    )?;
+    let pid = std::process::id();
+    let ns = Netns::create(&format!("nicsim-{pid}")).map_err(setup)?;
+    let dev = w
+        .sys
+        .hw
+        .borrow_mut()
+        .attach_tap(0, &format!("nsim{}", pid % 100_000))
+        .map_err(|e| setup(e.to_string()))?;
+    ns.adopt(&dev, "10.77.0.1/24").map_err(setup)?;
+    let scratch = Scratch::new("linux").map_err(setup)?;
+    w.names[0] = "a/eth0".to_string();
+    Ok((w, (ns, scratch)))
+}
+
+/// Run until a kernel-side child exits; its status is the result.
+fn wait_child(
+    w: &mut World,
+    hooks: &Hooks,
+    child: &mut std::process::Child,
+    limit: Instant,
+    what: &str,
+    mut also: impl FnMut(&mut Sys) -> bool,
+) -> Result<Result<(), String>, ScenarioError> {
+    let mut status = None;
+    let r = w.sys.run(limit, what, |sys| {
+        hooks.check_stop()?;
+        let done = also(sys);
+        if status.is_none() {
+            status = child.try_wait().ok().flatten();
+        }
+        Ok(done && status.is_some())
+    });
+    if let Err(e) = r {
+        let _ = child.kill();
+        let _ = child.wait();
+        return match e {
+            RunError::TimeLimit { .. } => Ok(Err(e.to_string())),
+            e => Err(e.into()),
+        };
+    }
+    Ok(match status {
+        Some(s) => crate::linux::outcome(child, s),
+        None => Err("did not finish".into()),
+    })
+}
+
+fn kernel_pings_us(
+    w: &mut World,
+    hooks: &Hooks,
+    ns: &Netns,
+    limit: Instant,
+    checks: &mut Vec<Check>,
+) -> Result<(), ScenarioError> {
+    let mut child = ns
+        .spawn(&["ping", "-c", "3", "-i", "0.2", "-W", "5", "10.77.0.2"])
+        .map_err(ScenarioError::Setup)?;
+    let r = wait_child(w, hooks, &mut child, limit, "kernel ping", |_| true)?;
+    checks.push(Check::new(
+        "linux: the kernel pings our stack (3 replies)".into(),
+        r.is_ok(),
+        r.err().unwrap_or_else(|| "ping exited 0".into()),
+    ));
+    Ok(())
+}
+
+fn write_pattern(path: &std::path::Path, seed: u64, bytes: u64) -> Result<String, ScenarioError> {
+    let mut p = Pattern::new(seed, bytes);
+    let mut data = Vec::with_capacity(bytes as usize);
+    let mut chunk = Vec::new();
+    while p.left > 0 {
+        p.next_chunk(&mut chunk, 1 << 16);
+        data.extend_from_slice(&chunk);
+    }
+    std::fs::write(path, &data)
+        .map_err(|e| ScenarioError::Setup(format!("{}: {e}", path.display())))?;
+    Ok(hex(&p.hash.finalize()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn kernel_to_us(
+    w: &mut World,
+    hooks: &Hooks,
+    ns: &Netns,
+    dir: &std::path::Path,
+    bytes: u64,
+    seed: u64,
+    limit: Instant,
+    checks: &mut Vec<Check>,
+) -> Result<TcpFlow, ScenarioError> {
+    let file = dir.join("to_us.bin");
+    let want = write_pattern(&file, seed, bytes)?;
+    let tl = w.sys.hosts[0].stack.transport_mut();
+    let l = tl.socket();
+    tl.bind(l, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, BULK_PORT))
+        .map_err(|e| ScenarioError::Setup(format!("bind: {e}")))?;
+    tl.listen(l, 4)
+        .map_err(|e| ScenarioError::Setup(format!("listen: {e}")))?;
+    let file_s = file.display().to_string();
+    let port = BULK_PORT.to_string();
+    let mut child = ns
+        .spawn(&[
+            "python3",
+            "-c",
+            crate::linux::CLIENT_PY,
+            &file_s,
+            "10.77.0.2",
+            &port,
+        ])
+        .map_err(ScenarioError::Setup)?;
+    let mut conn = None;
+    let mut got = 0u64;
+    let mut hash = Sha256::new();
+    let mut eof = false;
+    let (mut t0, mut t1) = (None, None);
+    let r = wait_child(w, hooks, &mut child, limit, "kernel -> us", |sys| {
+        let now = sys.now();
+        let t = sys.hosts[0].stack.transport_mut();
+        if conn.is_none() {
+            conn = t.accept(l).ok().map(|(h, _)| h);
+        }
+        if let Some(h) = conn {
+            let mut buf = [0u8; 16384];
+            while let Ok(n) = t.recv(h, now, &mut buf) {
+                if n == 0 {
+                    if !eof {
+                        eof = true;
+                        let _ = t.close(h, now);
+                    }
+                    break;
+                }
+                t0.get_or_insert(now);
+                t1 = Some(now);
+                got += n as u64;
+                hash.update(&buf[..n]);
+            }
+        }
+        hooks.progress(got, bytes);
+        eof
+    })?;
+    let now = w.sys.now();
+    let _ = w.sys.hosts[0].stack.transport_mut().close(l, now);
+    let have = hex(&hash.finalize());
+    checks.push(Check::new(
+        format!("linux: kernel client sends {bytes} bytes to our server, SHA-256 equal"),
+        r.is_ok() && got == bytes && have == want,
+        match r {
+            Err(e) => format!("kernel client: {e} ({got} bytes received)"),
+            Ok(()) => format!("received {got}, sha256 {}..", &have[..16]),
+        },
+    ));
+    Ok(flow("linux", "a", got, have, t0, t1))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn us_to_kernel(
+    w: &mut World,
+    hooks: &Hooks,
+    ns: &Netns,
+    dir: &std::path::Path,
+    bytes: u64,
+    seed: u64,
+    limit: Instant,
+    checks: &mut Vec<Check>,
+) -> Result<TcpFlow, ScenarioError> {
+    let file = dir.join("from_us.bin");
+    let ready = dir.join("from_us.bin.ready");
+    let file_s = file.display().to_string();
+    let port = (BULK_PORT + 1).to_string();
+    let mut child = ns
+        .spawn(&[
+            "python3",
+            "-c",
+            crate::linux::SERVER_PY,
+            &file_s,
+            "10.77.0.1",
+            &port,
+        ])
+        .map_err(ScenarioError::Setup)?;
+    let mut pattern = Pattern::new(seed, bytes);
+    let mut chunk = Vec::new();
+    let mut off = 0usize;
+    let mut client: Option<SocketHandle> = None;
+    let mut closed = false;
+    let mut sent = 0u64;
+    let mut error = None;
+    let mut t0 = None;
+    let dst = SocketAddrV4::new(Ipv4Addr::from(KERNEL_IP), BULK_PORT + 1);
+    let r = wait_child(w, hooks, &mut child, limit, "us -> kernel", |sys| {
+        let now = sys.now();
+        let t = sys.hosts[0].stack.transport_mut();
+        let h = match client {
+            Some(h) => h,
+            None if ready.exists() => {
+                let h = t.socket();
+                if let Err(e) = t.connect(h, now, dst) {
+                    error = Some(format!("connect: {e}"));
+                    return true;
+                }
+                client = Some(h);
+                h
+            }
+            None => return false,
+        };
+        while !closed && error.is_none() {
+            if off == chunk.len() {
+                if pattern.left == 0 {
+                    if matches!(
+                        t.state(h),
+                        Some(stack::tcp::State::Established | stack::tcp::State::CloseWait)
+                    ) {
+                        closed = t.close(h, now).is_ok();
+                    }
+                    break;
+                }
+                pattern.next_chunk(&mut chunk, 1 << 16);
+                off = 0;
+            }
+            match t.send(h, now, &chunk[off..]) {
+                Ok(0) => break,
+                Ok(n) => {
+                    t0.get_or_insert(now);
+                    off += n;
+                    sent += n as u64;
+                }
+                Err(stack::tcp::SendError::WouldBlock | stack::tcp::SendError::NotConnected) => {
+                    break;
+                }
+                Err(e) => error = Some(format!("send: {e}")),
+            }
+        }
+        hooks.progress(sent, bytes);
+        closed || error.is_some()
+    })?;
+    // The kernel server has written everything when it exits.
+    let t1 = Some(w.sys.now());
+    let want = hex(&pattern.hash.finalize());
+    let got = std::fs::read(&file).unwrap_or_default();
+    let have = hex(&Sha256::digest(&got));
+    let ok = r.is_ok() && error.is_none() && got.len() as u64 == bytes && have == want;
+    checks.push(Check::new(
+        format!("linux: our client sends {bytes} bytes to a kernel server, SHA-256 equal"),
+        ok,
+        match (error, r) {
+            (Some(e), _) => e,
+            (None, Err(e)) => format!("kernel server: {e} ({} bytes written)", got.len()),
+            (None, Ok(())) => format!("kernel wrote {} bytes, sha256 {}..", got.len(), &have[..16]),
+        },
+    ));
+    Ok(flow("a", "linux", got.len() as u64, have, t0, t1))
+}
+
+fn flow(
+    from: &str,
+    to: &str,
+    bytes: u64,
+    sha256: String,
+    t0: Option<Instant>,
+    t1: Option<Instant>,
+) -> TcpFlow {
+    let secs = match (t0, t1) {
+        (Some(a), Some(b)) if b > a => (b - a).as_nanos() as f64 / 1e9,
+        _ => 0.0,
+    };
+    TcpFlow {
+        from: from.into(),
+        to: to.into(),
+        bytes,
+        sha256,
+        sim_seconds: secs,
+        goodput_mbps: if secs > 0.0 {
+            bytes as f64 * 8.0 / secs / 1e6
+        } else {
+            0.0
+        },
+    }
+}
+
 // ------------------------------------------------------------- running
 
 /// Arm waveforms and captures as the configuration asks.
@@ -790,6 +1088,13 @@ fn outputs(w: &mut World, cfg: &RunConfig) -> Result<(), ScenarioError> {
             let path = dir.join(format!("{}.pcap", l.name));
             hw.capture(l.nics[0], &path)
                 .map_err(|e| ScenarioError::Setup(e.to_string()))?;
+        }
+        if w.links.is_empty() {
+            for nic in 0..hw.nic_count() {
+                let path = dir.join(format!("nic{nic}.pcap"));
+                hw.capture(nic, &path)
+                    .map_err(|e| ScenarioError::Setup(e.to_string()))?;
+            }
         }
     }
     if let Some(path) = &cfg.output.vcd {
@@ -859,8 +1164,21 @@ pub fn run(kind: ScenarioKind, cfg: &RunConfig, hooks: &Hooks) -> Result<Report,
                 .get_or_insert("first-frame+20000".to_string());
         }
     }
+    let mut linux_guard = None;
+    if kind == ScenarioKind::Linux {
+        if let Some(why) = crate::linux::unavailable() {
+            return Err(ScenarioError::Unavailable(why));
+        }
+        // The kernel may send at any time: never skip cycles.
+        cfg.fast_forward = false;
+    }
     let mut w = match kind {
         ScenarioKind::Router => router_hosts(&cfg)?,
+        ScenarioKind::Linux => {
+            let (w, g) = linux_host(&cfg)?;
+            linux_guard = Some(g);
+            w
+        }
         _ => two_hosts(&cfg)?,
     };
     outputs(&mut w, &cfg)?;
@@ -927,6 +1245,41 @@ pub fn run(kind: ScenarioKind, cfg: &RunConfig, hooks: &Hooks) -> Result<Report,
                     RB_IP.into(),
                     cfg.traffic.bytes,
                     cfg.seed,
+                    limit,
+                    &mut checks,
+                )?);
+            }
+            ScenarioKind::Linux => {
+                let Some((ns, scratch)) = &linux_guard else {
+                    return Err(ScenarioError::Setup("no namespace".into()));
+                };
+                kernel_pings_us(&mut w, hooks, ns, limit, &mut checks)?;
+                rtts = run_ping(
+                    &mut w,
+                    hooks,
+                    0,
+                    KERNEL_IP.into(),
+                    cfg.traffic.pings,
+                    limit,
+                    &mut checks,
+                )?;
+                flows.push(kernel_to_us(
+                    &mut w,
+                    hooks,
+                    ns,
+                    &scratch.dir,
+                    cfg.traffic.bytes,
+                    cfg.seed,
+                    limit,
+                    &mut checks,
+                )?);
+                flows.push(us_to_kernel(
+                    &mut w,
+                    hooks,
+                    ns,
+                    &scratch.dir,
+                    cfg.traffic.bytes,
+                    cfg.seed ^ 1,
                     limit,
                     &mut checks,
                 )?);

@@ -70,6 +70,8 @@ fn stress() {
         c.traffic.bytes = 256 * 1024;
         c.wire.loss = 0.02;
         c.wire.corrupt = 0.02;
+        c.wire.dup = 0.02;
+        c.wire.reorder = 0.02;
         c.seed = 7;
     });
     assert_eq!(r.tcp[0].bytes, 256 * 1024);
@@ -87,4 +89,19 @@ fn same_seed_same_report() {
             .to_json()
     };
     assert_eq!(go(), go());
+}
+
+#[test]
+fn linux() {
+    if let Some(why) = nicsim::linux::unavailable() {
+        println!("SKIPPED: linux scenario: {why}");
+        return;
+    }
+    let r = run(ScenarioKind::Linux, |c| {
+        c.traffic.bytes = 256 * 1024;
+        c.traffic.pings = 2;
+        c.time_limit_ms = 500;
+    });
+    assert_eq!(r.tcp.len(), 2);
+    assert!(r.tcp.iter().all(|t| t.bytes == 256 * 1024), "{:?}", r.tcp);
 }

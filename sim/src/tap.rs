@@ -76,7 +76,12 @@ impl TapEndpoint {
             match self.iface.recv(&mut self.buf) {
                 Ok(n) if n > 0 => {
                     self.stats.from_tap += 1;
-                    phy.inject(&self.buf[..n], PacketId(0));
+                    // The kernel hands short frames to a TAP unpadded; a
+                    // MAC pads them to 60 bytes before the FCS (IEEE 802.3
+                    // clause 4.2.3.3), else the NIC counts a runt.
+                    let len = n.max(60);
+                    self.buf[n..len].fill(0);
+                    phy.inject(&self.buf[..len], PacketId(0));
                 }
                 Ok(_) => break,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,

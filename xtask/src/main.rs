@@ -49,6 +49,7 @@ const DEB_PACKAGES: &[&str] = &[
     "iverilog",
     "tshark",
     "iproute2",
+    "iputils-ping",
 ];
 
 /// The interpreter the virtual environment is made from: Debian's, whose
