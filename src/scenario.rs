@@ -481,6 +481,7 @@ struct Bulk {
     sent: u64,
     received: u64,
     rx_hash: Sha256,
+    rx_buf: Vec<u8>,
     client_closed: bool,
     server_eof: bool,
     first_send: Option<Instant>,
@@ -525,6 +526,7 @@ impl Bulk {
             sent: 0,
             received: 0,
             rx_hash: Sha256::new(),
+            rx_buf: vec![0; 16384],
             client_closed: false,
             server_eof: false,
             first_send: None,
@@ -583,9 +585,9 @@ impl Bulk {
             }
         }
         if let Some(h) = self.server {
-            let mut buf = [0u8; 16384];
+            let buf = &mut self.rx_buf;
             loop {
-                match ts.recv(h, now, &mut buf) {
+                match ts.recv(h, now, buf) {
                     Ok(0) => {
                         if !self.server_eof {
                             self.server_eof = true;

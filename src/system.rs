@@ -286,10 +286,12 @@ impl<T: Ipv4Transport> System<T> {
     ) -> Result<(), RunError> {
         // Bounded slices keep the applications' pacing timers honest.
         const SLICE: Duration = Duration::from_micros(100);
-        // Rounds in a row in which software said it had work due now; past
-        // this bound one cycle passes anyway, so a timer that keeps saying
-        // "now" cannot stop simulated time.
-        const MAX_SPINS: u32 = 256;
+        // Rounds in a row in which software said it had work due now. Each
+        // round already ran every timer due at `now`, so a deadline that
+        // stays at or before `now` is work that waits for the hardware (a
+        // closed window, a full ring): past this bound the hardware runs
+        // until the next interrupt, which is what brings that work on.
+        const MAX_SPINS: u32 = 4;
         let mut spins = 0;
         loop {
             // Software first: until it settles (bounded: each round either
@@ -315,7 +317,7 @@ impl<T: Ipv4Transport> System<T> {
                     spins += 1;
                     continue;
                 }
-                Some(t) if t <= now => now + Duration::from_nanos(sim::world::CLK_NS),
+                Some(t) if t <= now => now + SLICE,
                 Some(t) => t.min(now + SLICE),
                 None => now + SLICE,
             }
