@@ -402,6 +402,40 @@ fn run_ping(
     Ok(rtts)
 }
 
+/// An echo request from A to B with TTL 1: R must answer with ICMP time
+/// exceeded in transit (RFC 792, RFC 1812 5.3.1) instead of forwarding it.
+fn run_ttl_expiry(
+    w: &mut World,
+    hooks: &Hooks,
+    limit: Instant,
+    checks: &mut Vec<Check>,
+) -> Result<(), ScenarioError> {
+    const SEQ: u16 = 0x7711;
+    let now = w.sys.now();
+    w.sys.hosts[0]
+        .stack
+        .ping_ttl(now, RB_IP.into(), SEQ, 56, 1)
+        .map_err(|e| ScenarioError::Setup(format!("ping with ttl 1: {e}")))?;
+    let give_up = now + Duration::from_millis(50);
+    let mut got = None;
+    w.sys.run(limit, "ttl expiry", |sys| {
+        hooks.check_stop()?;
+        while let Some(ev) = sys.hosts[0].stack.take_ping_event() {
+            got = Some(ev);
+        }
+        Ok(got.is_some() || sys.now() >= give_up)
+    })?;
+    let router = Ipv4Addr::from(RR1_IP);
+    let ok =
+        matches!(got, Some(PingEvent::TimeExceeded { from, seq: SEQ, code: 0 }) if from == router);
+    checks.push(Check::new(
+        "router: TTL 1 answered by R with time exceeded".to_string(),
+        ok,
+        format!("{got:?}"),
+    ));
+    Ok(())
+}
+
 /// UDP echo: B echoes, A sends `count` datagrams of `size` bytes.
 fn run_udp_echo(
     w: &mut World,
@@ -1239,6 +1273,7 @@ pub fn run(kind: ScenarioKind, cfg: &RunConfig, hooks: &Hooks) -> Result<Report,
                     limit,
                     &mut checks,
                 )?;
+                run_ttl_expiry(&mut w, hooks, limit, &mut checks)?;
                 flows.push(run_bulk(
                     &mut w,
                     hooks,

@@ -164,3 +164,19 @@ fn tshark_finds_no_bad_checksum_in_captures() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An 8,000-byte datagram crosses the RTL NICs as six fragments at MTU 1500,
+/// is reassembled, echoed (fragmented again) and compared byte for byte.
+#[test]
+fn udp_8000_bytes_fragmented_over_rtl() {
+    let r = run(ScenarioKind::UdpEcho, |c| {
+        c.traffic.datagrams = 3;
+        c.traffic.size = 8000;
+    });
+    // Three datagrams each way, six fragments each, plus ARP.
+    assert!(
+        r.links[0].frames[0] >= 18 && r.links[0].frames[1] >= 18,
+        "{:?}",
+        r.links
+    );
+}
