@@ -416,12 +416,21 @@ assign soft_rst_req = wr_fire && wr_addr == REG_CTRL && wr_data[CTRL_RST_BIT];
 assign icr_rd = rd_cap && rd_addr_reg == REG_ICR;
 
 /*
- * Statistics, 8254x 13.7: 32-bit counters saturate, read clears; the
- * 64-bit octet counters clear when their high word is read.
+ * Statistics, 8254x 13.7: 32-bit counters saturate, read clears.
+ *
+ * The 64-bit octet counters (GORC/GOTC, 13.7.21-22) are read low word
+ * first. Reading the low word returns bits 31:0 of the running count,
+ * latches bits 63:32 of that same count into a holding register and
+ * restarts the count from zero (an event in the read cycle counts after
+ * the restart). Reading the high word returns the holding register and
+ * clears it. Octets counted between the two reads stay in the running
+ * count for the next low read: none is lost or counted twice.
  */
 reg [31:0] stat_reg [0:S_COUNT-1];
 reg [63:0] gorc_reg;
 reg [63:0] gotc_reg;
+reg [31:0] gorch_hold_reg;
+reg [31:0] gotch_hold_reg;
 
 wire [S_COUNT-1:0] stat_inc;
 assign stat_inc[S_CRCERRS] = stat_rx_crc_err;
@@ -467,15 +476,27 @@ always @(posedge clk) begin
             stat_reg[k_st] <= stat_reg[k_st] + 32'd1;
         end
     end
-    if (rd_cap && rd_addr_reg == REG_GORCH) begin
+    if (rd_cap && rd_addr_reg == REG_GORCL) begin
         gorc_reg <= stat_rx_good ? {48'd0, stat_rx_good_bytes} : 64'd0;
-    end else if (stat_rx_good) begin
-        gorc_reg <= gorc_reg + {48'd0, stat_rx_good_bytes};
+        gorch_hold_reg <= gorc_reg[63:32];
+    end else begin
+        if (stat_rx_good) begin
+            gorc_reg <= gorc_reg + {48'd0, stat_rx_good_bytes};
+        end
+        if (rd_cap && rd_addr_reg == REG_GORCH) begin
+            gorch_hold_reg <= 32'd0;
+        end
     end
-    if (rd_cap && rd_addr_reg == REG_GOTCH) begin
+    if (rd_cap && rd_addr_reg == REG_GOTCL) begin
         gotc_reg <= stat_tx_frame ? {48'd0, stat_tx_bytes} : 64'd0;
-    end else if (stat_tx_frame) begin
-        gotc_reg <= gotc_reg + {48'd0, stat_tx_bytes};
+        gotch_hold_reg <= gotc_reg[63:32];
+    end else begin
+        if (stat_tx_frame) begin
+            gotc_reg <= gotc_reg + {48'd0, stat_tx_bytes};
+        end
+        if (rd_cap && rd_addr_reg == REG_GOTCH) begin
+            gotch_hold_reg <= 32'd0;
+        end
     end
     if (core_rst) begin
         for (k_st = 0; k_st < S_COUNT; k_st = k_st + 1) begin
@@ -483,6 +504,8 @@ always @(posedge clk) begin
         end
         gorc_reg <= 64'd0;
         gotc_reg <= 64'd0;
+        gorch_hold_reg <= 32'd0;
+        gotch_hold_reg <= 32'd0;
     end
 end
 
@@ -524,9 +547,9 @@ always @* begin
         REG_TIDV:   rd_data = tidv_reg;
         REG_TADV:   rd_data = tadv_reg;
         REG_GORCL:  rd_data = gorc_reg[31:0];
-        REG_GORCH:  rd_data = gorc_reg[63:32];
+        REG_GORCH:  rd_data = gorch_hold_reg;
         REG_GOTCL:  rd_data = gotc_reg[31:0];
-        REG_GOTCH:  rd_data = gotc_reg[63:32];
+        REG_GOTCH:  rd_data = gotch_hold_reg;
         REG_DMAERR: rd_data = {26'd0, dmaerr_resp_reg, dmaerr_kind_reg, dmaerr_valid_reg};
         REG_DMAERR_ADDRL: rd_data = dmaerr_addr_reg[31:0];
         REG_DMAERR_ADDRH: rd_data = dmaerr_addr_reg[63:32];

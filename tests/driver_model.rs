@@ -81,7 +81,6 @@ impl Backend for ModelPair {
             assert!(h.violations().is_empty(), "{:?}", h.violations());
         }
     }
-    const OCTETS_EXACT: bool = true;
 
     fn step_ns(&self) -> u64 {
         5_000

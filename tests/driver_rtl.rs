@@ -88,7 +88,6 @@ impl Backend for RtlPair {
             );
         }
     }
-    const OCTETS_EXACT: bool = false;
 
     fn step_ns(&self) -> u64 {
         // A 1514-byte frame is 12.3 us on the wire at 1 Gb/s.

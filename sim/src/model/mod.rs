@@ -493,13 +493,16 @@ impl NicModel {
             reg::DMAERR => self.dmaerr,
             reg::DMAERR_ADDRL => self.dma_addr as u32,
             reg::DMAERR_ADDRH => (self.dma_addr >> 32) as u32,
-            reg::GORCH | reg::GOTCH => {
-                // The 64-bit octet counters clear when the high word is read.
-                let low = offset - 4;
-                let v = self.stats.remove(&low).unwrap_or(0);
-                (v >> 32) as u32
+            // 64-bit octet counters (docs/regmap.md, statistics): the low
+            // read returns bits 31:0, holds bits 63:32 (kept under the high
+            // offset) and restarts the count; the high read returns the
+            // held half and clears it.
+            reg::GORCH | reg::GOTCH => self.stats.remove(&offset).unwrap_or(0) as u32,
+            reg::GORCL | reg::GOTCL => {
+                let v = self.stats.remove(&offset).unwrap_or(0);
+                self.stats.insert(offset + 4, v >> 32);
+                v as u32
             }
-            reg::GORCL | reg::GOTCL => self.peek_stat(offset) as u32,
             o if STAT_REGS.contains(&o) => self.stats.remove(&o).unwrap_or(0) as u32,
             o if register_at(o).is_some() => self.r(o),
             _ => 0,
