@@ -238,7 +238,20 @@ fn config_from(args: &CommonArgs) -> Result<RunConfig, String> {
 }
 
 fn run_scenario(kind: ScenarioKind, args: &CommonArgs) -> Result<(), String> {
-    let cfg = config_from(args)?;
+    let mut cfg = config_from(args)?;
+    if kind == ScenarioKind::Demo {
+        // Where the demo leaves its outputs (the same defaults as
+        // scenario::run), so that the paths are printed below.
+        cfg.output
+            .pcap_dir
+            .get_or_insert_with(|| PathBuf::from("out/demo"));
+        if cfg.output.vcd.is_none() {
+            cfg.output.vcd = Some(PathBuf::from("out/demo/first-frames.vcd"));
+            cfg.output
+                .vcd_window
+                .get_or_insert_with(|| "first-frame+20000".to_string());
+        }
+    }
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
