@@ -194,7 +194,7 @@ async def tx_frames_on_gmii(dut):
     octets = sum(max(len(f), 60) + 4 for f in frames)
     assert await tb.rd("GOTCL") == octets
     assert await tb.rd("GOTCH") == 0
-    assert await tb.rd("GOTCL") == 0, "GOTC clears when its high word is read"
+    assert await tb.rd("GOTCL") == 0, "the low read restarted GOTC; no octets since"
     # DD written in every descriptor (RS set)
     for slot in range(len(frames)):
         assert tb.ram.read(TX_RING + 16 * slot + 12, 1) == b"\x01"
