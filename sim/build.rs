@@ -9,7 +9,8 @@
 //!    from the generated model header, so the two never disagree.
 //! 4. Compile the files listed in `Vnic_sim_top_classes.mk`, the Verilator
 //!    runtime and `csrc/shim.cpp` with the `cc` crate at -O3 whatever the
-//!    Rust profile, through ccache when it is installed.
+//!    Rust profile (`NICSIM_MODEL_OPT=0..3` overrides it), through ccache
+//!    when it is installed.
 //! 5. Link `csrc/bench_main.cpp` against the same model as a plain C++
 //!    benchmark binary (`NIC_BENCH_MAIN` points at it).
 //!
@@ -280,6 +281,7 @@ fn main() {
     println!("cargo:rerun-if-changed={}", csrc.display());
     println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
     println!("cargo:rerun-if-env-changed=CXX");
+    println!("cargo:rerun-if-env-changed=NICSIM_MODEL_OPT");
 
     let Some(vroot) = verilator_root(&workspace) else {
         fail("Verilator not found: run `cargo xtask bootstrap`");
@@ -402,13 +404,23 @@ fn main() {
         ("VM_TRACE_VCD", flag("VM_TRACE_VCD").to_string()),
         ("VM_TRACE_SAIF", "0".to_string()),
     ];
+    // The model's C++ optimisation level: -O3 unless NICSIM_MODEL_OPT says
+    // otherwise (the planted-bug test builds five throwaway variants at -O1,
+    // which compiles in a fraction of the time).
+    let opt = match std::env::var("NICSIM_MODEL_OPT") {
+        Err(_) => 3,
+        Ok(v) => match v.trim().parse::<u32>() {
+            Ok(n @ 0..=3) => n,
+            _ => fail(&format!("NICSIM_MODEL_OPT={v:?}: expected 0, 1, 2 or 3")),
+        },
+    };
     let cxx = compiler(&out);
     let mut build = cc::Build::new();
     build
         .cpp(true)
         .compiler(&cxx)
         .std("c++20")
-        .opt_level(3)
+        .opt_level(opt)
         .debug(false)
         .warnings(false)
         .extra_warnings(false)
@@ -430,7 +442,7 @@ fn main() {
     // 5. The C++ benchmark binary on the same model.
     let bench = out.join("nic_bench_main");
     let mut link = Command::new(&cxx);
-    link.args(["-std=c++20", "-O3", "-o"])
+    link.args(["-std=c++20", &format!("-O{opt}"), "-o"])
         .arg(&bench)
         .arg(csrc.join("bench_main.cpp"))
         .arg(format!("-I{}", vdir.display()))

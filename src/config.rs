@@ -22,6 +22,7 @@ pub struct RunConfig {
     pub nic: NicConfig,
     pub memory: MemoryConfig,
     pub traffic: TrafficConfig,
+    pub tcp: TcpSettings,
     pub output: OutputConfig,
 }
 
@@ -85,6 +86,66 @@ pub struct TrafficConfig {
     pub transactions: u32,
 }
 
+/// TCP options of every host's stack (the rest of `stack::tcp::TcpConfig`
+/// keeps its RFC defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TcpSettings {
+    /// RFC 7323 timestamps (12 option bytes in every segment).
+    pub timestamps: bool,
+    /// RFC 2018 selective acknowledgements.
+    pub sack: bool,
+    /// RFC 7323 window scaling.
+    pub window_scaling: bool,
+    /// Congestion control: `newreno` or `cubic`.
+    pub congestion: Congestion,
+    /// Lower bound of the retransmission timeout in milliseconds
+    /// (RFC 6298 2.4: 1000; Linux uses 200).
+    pub rto_min_ms: u64,
+    /// Delayed-ACK timeout in milliseconds (0: ACK every segment at once).
+    pub delayed_ack_ms: u64,
+}
+
+/// Congestion control algorithm, as named in a config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Congestion {
+    Newreno,
+    Cubic,
+}
+
+impl Default for TcpSettings {
+    fn default() -> Self {
+        let d = stack::tcp::TcpConfig::default();
+        TcpSettings {
+            timestamps: d.timestamps,
+            sack: d.sack,
+            window_scaling: d.window_scaling,
+            congestion: match d.congestion {
+                stack::tcp::CongestionAlgorithm::Cubic => Congestion::Cubic,
+                _ => Congestion::Newreno,
+            },
+            rto_min_ms: d.rto_min.as_millis(),
+            delayed_ack_ms: d.delayed_ack.as_millis(),
+        }
+    }
+}
+
+impl TcpSettings {
+    /// Applies these settings to a stack's TCP configuration.
+    pub fn apply(&self, c: &mut stack::tcp::TcpConfig) {
+        c.timestamps = self.timestamps;
+        c.sack = self.sack;
+        c.window_scaling = self.window_scaling;
+        c.congestion = match self.congestion {
+            Congestion::Newreno => stack::tcp::CongestionAlgorithm::NewReno,
+            Congestion::Cubic => stack::tcp::CongestionAlgorithm::Cubic,
+        };
+        c.rto_min = stack::time::Duration::from_millis(self.rto_min_ms);
+        c.delayed_ack = stack::time::Duration::from_millis(self.delayed_ack_ms);
+    }
+}
+
 /// Where results go.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -111,6 +172,7 @@ impl Default for RunConfig {
             nic: NicConfig::default(),
             memory: MemoryConfig::default(),
             traffic: TrafficConfig::default(),
+            tcp: TcpSettings::default(),
             output: OutputConfig::default(),
         }
     }
@@ -282,6 +344,24 @@ impl RunConfig {
                 reason: "must be at least 1".into(),
             });
         }
+        // RFC 6298 2.4 allows a smaller minimum than 1 s; below the
+        // delayed-ACK timeout it fires spuriously, and beyond the maximum
+        // (60 s) it is meaningless.
+        if !(1..=60_000).contains(&self.tcp.rto_min_ms) {
+            return Err(ConfigError::Invalid {
+                field: "tcp.rto_min_ms",
+                reason: format!("{} is outside 1..=60000", self.tcp.rto_min_ms),
+            });
+        }
+        if self.tcp.delayed_ack_ms >= 500 {
+            return Err(ConfigError::Invalid {
+                field: "tcp.delayed_ack_ms",
+                reason: format!(
+                    "{} ms: RFC 9293 3.8.6.3 requires less than 500",
+                    self.tcp.delayed_ack_ms
+                ),
+            });
+        }
         if let Some(w) = &self.output.vcd_window {
             VcdWindow::parse(w)?;
         }
@@ -303,6 +383,26 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         RunConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn tcp_section_parses_and_applies() {
+        let cfg: RunConfig =
+            toml::from_str("[tcp]\ntimestamps = false\ncongestion = \"cubic\"\nrto_min_ms = 200\n")
+                .unwrap();
+        cfg.validate().unwrap();
+        let mut t = stack::tcp::TcpConfig::default();
+        cfg.tcp.apply(&mut t);
+        assert!(!t.timestamps);
+        assert!(t.sack);
+        assert_eq!(t.congestion, stack::tcp::CongestionAlgorithm::Cubic);
+        assert_eq!(t.rto_min, stack::time::Duration::from_millis(200));
+        let e = toml::from_str::<RunConfig>("[tcp]\ncongestion = \"vegas\"\n").unwrap_err();
+        assert!(e.to_string().contains("vegas"), "{e}");
+        let mut bad = RunConfig::default();
+        bad.tcp.rto_min_ms = 0;
+        let e = bad.validate().unwrap_err();
+        assert!(e.to_string().contains("tcp.rto_min_ms"), "{e}");
     }
 
     #[test]

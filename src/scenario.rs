@@ -207,12 +207,14 @@ fn build(
         let mut scfg = StackConfig::new(spec.name);
         scfg.forwarding = spec.forwarding;
         scfg.packet_id_base = ((h as u64) + 1) << 40;
-        let tcp = TcpLayer::new(TcpConfig {
+        let mut tcfg = TcpConfig {
             host: spec.name.to_string(),
             seed: cfg.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ h as u64,
             packet_id_base: (((h as u64) + 1) << 40) | (1 << 39),
             ..TcpConfig::default()
-        });
+        };
+        cfg.tcp.apply(&mut tcfg);
+        let tcp = TcpLayer::new(tcfg);
         let mut stack = Stack::with_transport(scfg, tcp);
         let mut host_nics = Vec::new();
         for (k, &(hw_index, addr)) in spec.ifaces.iter().enumerate() {
