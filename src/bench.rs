@@ -45,7 +45,9 @@ const CLOCK_NS: f64 = 8.0;
 const CHILD_LIMIT: Duration = Duration::from_secs(480);
 
 /// The sections, in the order they run.
-pub const SECTIONS: [&str; 6] = ["bare", "cosim", "linerate", "idle", "memory", "build"];
+pub const SECTIONS: [&str; 7] = [
+    "bare", "cosim", "cocotb", "linerate", "idle", "memory", "build",
+];
 
 /// Options of `nicsim bench`.
 #[derive(Debug, Clone, clap::Args)]
@@ -65,7 +67,7 @@ pub struct BenchArgs {
     /// Comma-separated sections to run (bare,cosim,linerate,idle,memory,build)
     #[arg(long, value_delimiter = ',')]
     pub sections: Vec<String>,
-    /// Skip the cocotb comparison in the cosim section
+    /// Skip the cocotb section
     #[arg(long)]
     pub no_cocotb: bool,
     /// Bytes of the tcp-bulk child whose peak RSS is measured (default
@@ -437,6 +439,204 @@ fn run_scenario(kind: ScenarioKind, cfg: &RunConfig) -> Result<Report, BenchErro
     Ok(report)
 }
 
+/// What one run of [`nicsim_frames`] measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FramesRun {
+    /// Simulated cycles of the traffic part.
+    pub cycles: u64,
+    /// Wall time of the traffic part, in seconds.
+    pub wall_s: f64,
+    pub frames_tx: usize,
+    pub frames_rx: usize,
+}
+
+/// Station address of the NIC in the "same frames" runs, and the peer's.
+const FRAMES_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+const FRAMES_PEER: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+
+/// A 1514-byte frame (no FCS) to `dst` from the peer, random payload.
+fn bench_frame(dst: &[u8; 6], len: usize, seed: u64) -> Vec<u8> {
+    let mut f = Vec::with_capacity(len);
+    f.extend_from_slice(dst);
+    f.extend_from_slice(&FRAMES_PEER);
+    f.extend_from_slice(&[0x08, 0x00]);
+    let mut payload = vec![0u8; len.saturating_sub(14)];
+    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut payload);
+    f.extend_from_slice(&payload);
+    f
+}
+
+/// nicsim's side of the cocotb comparison: the work of
+/// `tests/cocotb/bench/cocotb_nic_top.py`, frame for frame, on one
+/// `nic_top` in the world loop (AXI-Lite bridge, AXI memory slave with its
+/// protocol checker and sanitizer, software GMII PHY), without the driver
+/// or the stack: the registers are programmed as the cocotb test programs
+/// them, `frames` full-size frames go out through the TX ring while
+/// `frames` come in through the RX ring, and every frame is checked byte
+/// for byte. Timed like the cocotb side: from writing the first TX buffer
+/// to the last RX descriptor's DD, fast-forward off.
+pub fn nicsim_frames(frames: usize) -> Result<FramesRun, BenchError> {
+    use driver::desc::{DESC_LEN, rx, tx};
+    use driver::hal::{DmaAddr, DmaDirection, DmaMemory};
+    use driver::regs::{Rah, Rctl, Tctl, Tipg, reg};
+    use sim::axi_mem::MemConfig;
+    use sim::world::{Hardware, WorldConfig};
+
+    const RING: usize = 256;
+    const BUF: usize = 2048;
+    if frames == 0 || frames >= RING {
+        return Err(BenchError::Usage(format!(
+            "frames: {frames} must be in 1..{RING} (one pass over the rings)"
+        )));
+    }
+    let err =
+        |what: &str, e: &dyn fmt::Display| BenchError::Scenario(format!("frames: {what}: {e}"));
+    let mut hw = Hardware::new(WorldConfig {
+        fast_forward: false,
+        ..WorldConfig::default()
+    });
+    let nic = hw.add_nic(MemConfig::default());
+    hw.attach_phy(nic);
+    hw.run(64).map_err(|e| err("reset", &e))?;
+    let wr = |hw: &mut Hardware, r: u32, v: u32| {
+        hw.write32(nic, r, v).map_err(|e| err("register write", &e))
+    };
+    let m = FRAMES_MAC;
+    wr(
+        &mut hw,
+        reg::RAL0,
+        u32::from_le_bytes([m[0], m[1], m[2], m[3]]),
+    )?;
+    wr(
+        &mut hw,
+        reg::RAH0,
+        Rah::AV
+            .with(Rah::ADDR, u32::from(u16::from_le_bytes([m[4], m[5]])))
+            .bits(),
+    )?;
+    let ring_bytes = RING * DESC_LEN;
+    let tx_ring = hw
+        .mem(nic)
+        .alloc_coherent(ring_bytes, 128)
+        .map_err(|e| err("TX ring", &e))?;
+    let rx_ring = hw
+        .mem(nic)
+        .alloc_coherent(ring_bytes, 128)
+        .map_err(|e| err("RX ring", &e))?;
+    wr(&mut hw, reg::TDBAL, tx_ring.0 as u32)?;
+    wr(&mut hw, reg::TDBAH, (tx_ring.0 >> 32) as u32)?;
+    wr(&mut hw, reg::TDLEN, ring_bytes as u32)?;
+    wr(&mut hw, reg::TCTL, (Tctl::EN | Tctl::PSP).bits())?;
+    wr(
+        &mut hw,
+        reg::TIPG,
+        Tipg::empty().with(Tipg::IPGT, 12).bits(),
+    )?;
+    wr(&mut hw, reg::RDBAL, rx_ring.0 as u32)?;
+    wr(&mut hw, reg::RDBAH, (rx_ring.0 >> 32) as u32)?;
+    wr(&mut hw, reg::RDLEN, ring_bytes as u32)?;
+    let mut rx_bufs = Vec::with_capacity(RING);
+    for slot in 0..RING {
+        let b = hw
+            .mem(nic)
+            .map(BUF, DmaDirection::FromDevice)
+            .map_err(|e| err("RX buffer", &e))?;
+        let mut d = [0u8; DESC_LEN];
+        d[rx::ADDR].copy_from_slice(&b.0.to_le_bytes());
+        hw.mem(nic)
+            .write(DmaAddr(rx_ring.0 + (slot * DESC_LEN) as u64), &d)
+            .map_err(|e| err("RX descriptor", &e))?;
+        rx_bufs.push(b);
+    }
+    wr(&mut hw, reg::RCTL, (Rctl::EN | Rctl::SECRC).bits())?;
+    wr(&mut hw, reg::RDT, (RING - 1) as u32)?;
+
+    let tx_frames: Vec<Vec<u8>> = (0..frames)
+        .map(|i| bench_frame(&FRAMES_PEER, 1514, i as u64))
+        .collect();
+    let rx_frames: Vec<Vec<u8>> = (0..frames)
+        .map(|i| bench_frame(&FRAMES_MAC, 1514, 10_000 + i as u64))
+        .collect();
+    let start = Instant::now();
+    let c0 = hw.cycle();
+    for (i, f) in tx_frames.iter().enumerate() {
+        let b = hw
+            .mem(nic)
+            .map(f.len(), DmaDirection::ToDevice)
+            .map_err(|e| err("TX buffer", &e))?;
+        hw.mem(nic).write(b, f).map_err(|e| err("TX buffer", &e))?;
+        let mut d = [0u8; DESC_LEN];
+        d[tx::ADDR].copy_from_slice(&b.0.to_le_bytes());
+        d[tx::LENGTH].copy_from_slice(&(f.len() as u16).to_le_bytes());
+        d[tx::CMD] = tx::CMD_EOP | tx::CMD_IFCS | tx::CMD_RS;
+        hw.mem(nic)
+            .write(DmaAddr(tx_ring.0 + (i * DESC_LEN) as u64), &d)
+            .map_err(|e| err("TX descriptor", &e))?;
+    }
+    if let Some(phy) = hw.phy(nic) {
+        for f in &rx_frames {
+            phy.inject(f, stack::buf::PacketId(0));
+        }
+    }
+    wr(&mut hw, reg::TDT, frames as u32)?;
+    let last_rx = DmaAddr(rx_ring.0 + ((frames - 1) * DESC_LEN + rx::STATUS) as u64);
+    let limit = 4 * 1600 * frames as u64 + 20_000;
+    let mut done = false;
+    for _ in 0..limit {
+        let sent = hw.phy(nic).map_or(0, |p| p.collected.len());
+        if sent >= frames {
+            let mut st = [0u8; 1];
+            hw.mem(nic)
+                .read(last_rx, &mut st)
+                .map_err(|e| err("RX status", &e))?;
+            if st[0] & rx::STA_DD != 0 {
+                done = true;
+                break;
+            }
+        }
+        hw.step();
+    }
+    let wall = start.elapsed();
+    let cycles = hw.cycle() - c0;
+    if let Some(e) = hw.first_error() {
+        return Err(err("simulation", e));
+    }
+    let got: Vec<sim::gmii::WireFrame> = hw
+        .phy(nic)
+        .map(|p| p.collected.drain(..).collect())
+        .unwrap_or_default();
+    if !done {
+        return Err(BenchError::Scenario(format!(
+            "frames: timeout after {limit} cycles: {} of {frames} TX frames",
+            got.len()
+        )));
+    }
+    for (i, (g, f)) in got.iter().zip(&tx_frames).enumerate() {
+        if !g.fcs_ok || g.data.get(..f.len()) != Some(f.as_slice()) {
+            return Err(BenchError::Scenario(format!(
+                "frames: TX frame {i} differs"
+            )));
+        }
+    }
+    for (i, (b, f)) in rx_bufs.iter().zip(&rx_frames).enumerate() {
+        let mut data = vec![0u8; f.len()];
+        hw.mem(nic)
+            .read(*b, &mut data)
+            .map_err(|e| err("RX buffer", &e))?;
+        if &data != f {
+            return Err(BenchError::Scenario(format!(
+                "frames: RX frame {i} differs"
+            )));
+        }
+    }
+    Ok(FramesRun {
+        cycles,
+        wall_s: wall.as_secs_f64(),
+        frames_tx: got.len(),
+        frames_rx: frames,
+    })
+}
+
 /// What one cocotb run measured (`tests/cocotb/bench/run_bench.py`).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct CocotbRun {
@@ -483,15 +683,10 @@ pub fn cocotb_run(
         .map_err(|e| BenchError::Child(format!("{}: {e}", json_path.display())))
 }
 
-/// Co-simulation, goodput and cocotb, interleaved run by run.
-pub fn bench_cosim(
-    res: &mut Results,
-    root: &Path,
-    out: &Path,
-    runs: usize,
-    bytes: u64,
-    cocotb_frames: Option<u32>,
-) -> Result<(), BenchError> {
+/// Co-simulation and goodput: tcp-bulk between two RTL hosts, interleaved
+/// run by run with the bare loop; goodput with the stack's defaults
+/// (timestamps on) and with TCP timestamps off.
+pub fn bench_cosim(res: &mut Results, runs: usize, bytes: u64) -> Result<(), BenchError> {
     let symbols = rx_symbols(12);
     let mut world_cps = Vec::new();
     let mut nic_cps = Vec::new();
@@ -499,10 +694,8 @@ pub fn bench_cosim(
     let mut ratio = Vec::new();
     let mut goodput = Vec::new();
     let mut goodput_pct = Vec::new();
-    let mut coco_cps = Vec::new();
-    let mut coco_ratio_cosim = Vec::new();
-    let mut coco_ratio_bare = Vec::new();
-    let mut coco_runs = Vec::new();
+    let mut goodput_nots = Vec::new();
+    let mut goodput_nots_pct = Vec::new();
     let mut nics = 2u64;
     for run in 0..runs {
         let cfg = RunConfig {
@@ -524,19 +717,18 @@ pub fn bench_cosim(
             goodput.push(flow.goodput_mbps);
             goodput_pct.push(100.0 * flow.goodput_mbps / TCP_GOODPUT_CEILING_MBPS);
         }
-        if let Some(frames) = cocotb_frames {
-            let c = cocotb_run(root, out, frames, run)?;
-            let cps = if c.wall_s > 0.0 {
-                c.cycles as f64 / c.wall_s
-            } else {
-                0.0
-            };
-            coco_cps.push(cps);
-            if cps > 0.0 {
-                coco_ratio_cosim.push(w / cps);
-                coco_ratio_bare.push(b / cps);
-            }
-            coco_runs.push(c);
+        // Timestamps off: 1460 payload bytes per full frame, the ceiling's
+        // own assumption. Simulated figures: fast-forward does not change
+        // them, so it stays on here.
+        let mut nots = RunConfig {
+            seed: 1 + run as u64,
+            ..bulk_config(bytes)
+        };
+        nots.tcp.timestamps = false;
+        let rep = run_scenario(ScenarioKind::TcpBulk, &nots)?;
+        if let Some(flow) = rep.tcp.first() {
+            goodput_nots.push(flow.goodput_mbps);
+            goodput_nots_pct.push(100.0 * flow.goodput_mbps / TCP_GOODPUT_CEILING_MBPS);
         }
     }
     res.add(
@@ -569,41 +761,32 @@ pub fn bench_cosim(
     );
     res.add(
         "goodput",
-        "TCP goodput A->B, MTU 1500, stack defaults",
+        "TCP goodput A->B, MTU 1500, timestamps on",
         "Mb/s",
         &goodput,
         None,
     );
     res.add(
         "goodput",
-        "goodput / 949.3 Mb/s ceiling",
+        "goodput / 949.3 Mb/s, timestamps on",
         "%",
         &goodput_pct,
         Some((98.0, true)),
     );
-    if cocotb_frames.is_some() {
-        res.add(
-            "cocotb",
-            "cocotb + cocotbext on Verilator, nic_top",
-            "cycles/s",
-            &coco_cps,
-            None,
-        );
-        res.add(
-            "cocotb",
-            "nicsim co-simulation / cocotb (world cycles)",
-            "ratio",
-            &coco_ratio_cosim,
-            Some((100.0, true)),
-        );
-        res.add(
-            "cocotb",
-            "nicsim bare loop / cocotb",
-            "ratio",
-            &coco_ratio_bare,
-            None,
-        );
-    }
+    res.add(
+        "goodput",
+        "TCP goodput A->B, MTU 1500, timestamps off",
+        "Mb/s",
+        &goodput_nots,
+        None,
+    );
+    res.add(
+        "goodput",
+        "goodput / 949.3 Mb/s, timestamps off",
+        "%",
+        &goodput_nots_pct,
+        Some((98.0, true)),
+    );
     res.detail(
         "cosim",
         json!({
@@ -611,8 +794,105 @@ pub fn bench_cosim(
             "nics": nics,
             "fast_forward": false,
             "ceiling_mbps": TCP_GOODPUT_CEILING_MBPS,
-            "tcp_timestamps": "stack default (RunConfig has no switch for TCP timestamps)",
+            "tcp_timestamps": "on ([tcp] timestamps = true, the default) and off",
+        }),
+    );
+    Ok(())
+}
+
+/// nicsim against cocotb on the same frames through the same `nic_top`
+/// (same Verilator), interleaved run by run: [`nicsim_frames`] and
+/// `tests/cocotb/bench/run_bench.py`.
+pub fn bench_cocotb(
+    res: &mut Results,
+    root: &Path,
+    out: &Path,
+    runs: usize,
+    frames: u32,
+) -> Result<(), BenchError> {
+    let symbols = rx_symbols(12);
+    let mut nicsim_cps = Vec::new();
+    let mut coco_cps = Vec::new();
+    let mut bare_cps = Vec::new();
+    let mut ratio = Vec::new();
+    let mut ratio_bare = Vec::new();
+    let mut ratio_wall = Vec::new();
+    let mut coco_runs = Vec::new();
+    let mut nicsim_runs = Vec::new();
+    for run in 0..runs {
+        let n = nicsim_frames(frames as usize)?;
+        let c = cocotb_run(root, out, frames, run)?;
+        if c.frames_tx != u64::from(frames) || c.frames_rx != u64::from(frames) {
+            return Err(BenchError::Child(format!(
+                "cocotb moved {} + {} frames, expected {frames} each way",
+                c.frames_tx, c.frames_rx
+            )));
+        }
+        let bare = per_sec(n.cycles, rust_rx_loop(n.cycles, &symbols));
+        let ns = if n.wall_s > 0.0 {
+            n.cycles as f64 / n.wall_s
+        } else {
+            0.0
+        };
+        let cs = if c.wall_s > 0.0 {
+            c.cycles as f64 / c.wall_s
+        } else {
+            0.0
+        };
+        nicsim_cps.push(ns);
+        coco_cps.push(cs);
+        bare_cps.push(bare);
+        if cs > 0.0 && n.wall_s > 0.0 {
+            ratio.push(ns / cs);
+            ratio_bare.push(bare / cs);
+            ratio_wall.push(c.wall_s / n.wall_s);
+        }
+        coco_runs.push(c);
+        nicsim_runs.push(n);
+    }
+    let what = format!("{frames} x 1514 B each way, one nic_top");
+    res.add(
+        "cocotb",
+        &format!("nicsim, {what}"),
+        "cycles/s",
+        &nicsim_cps,
+        None,
+    );
+    res.add(
+        "cocotb",
+        &format!("cocotb + cocotbext-axi/eth, {what}"),
+        "cycles/s",
+        &coco_cps,
+        None,
+    );
+    res.add(
+        "cocotb",
+        "nicsim / cocotb, same frames (cycles/s)",
+        "ratio",
+        &ratio,
+        Some((100.0, true)),
+    );
+    res.add(
+        "cocotb",
+        "cocotb wall / nicsim wall, same frames",
+        "ratio",
+        &ratio_wall,
+        None,
+    );
+    res.add(
+        "cocotb",
+        "bare model loop (ceiling) / cocotb",
+        "ratio",
+        &ratio_bare,
+        None,
+    );
+    res.detail(
+        "cocotb",
+        json!({
+            "frames_each_way": frames,
+            "nicsim_runs": nicsim_runs,
             "cocotb_runs": coco_runs,
+            "bare_cycles_per_s": bare_cps,
         }),
     );
     Ok(())
@@ -1133,17 +1413,12 @@ pub fn run(args: &BenchArgs) -> Result<Results, BenchError> {
                     .unwrap_or(if q { 1_000_000 } else { 3_000_000 });
                 bench_bare(&mut res, &args.out, runs, cycles)
             }
-            "cosim" => {
-                let frames = (!args.no_cocotb).then_some(if q { 20 } else { 60 });
-                bench_cosim(
-                    &mut res,
-                    &root,
-                    &args.out,
-                    runs,
-                    if q { 256 << 10 } else { 512 << 10 },
-                    frames,
-                )
+            "cosim" => bench_cosim(&mut res, runs, if q { 256 << 10 } else { 512 << 10 }),
+            "cocotb" if args.no_cocotb => {
+                res.notes.push("cocotb: skipped (--no-cocotb)".into());
+                Ok(())
             }
+            "cocotb" => bench_cocotb(&mut res, &root, &args.out, runs, if q { 20 } else { 60 }),
             "linerate" => {
                 bench_linerate(&mut res, &args.out, if q { 256 << 10 } else { 512 << 10 })
             }

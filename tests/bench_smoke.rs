@@ -101,3 +101,17 @@ fn unknown_section_is_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown section `warp`"));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// nicsim's side of the cocotb comparison moves the frames it claims: every
+/// frame is checked inside `nicsim_frames`, and four full-size frames each
+/// way take at least four back-to-back frame times on the wire.
+#[test]
+fn same_frames_run_moves_and_checks_every_frame() {
+    let r = nicsim::bench::nicsim_frames(4).unwrap();
+    assert_eq!((r.frames_tx, r.frames_rx), (4, 4));
+    assert!(r.cycles >= 4 * 1538, "{} cycles", r.cycles);
+    assert!(r.cycles < 4 * 1600 * 4 + 20_000, "{} cycles", r.cycles);
+    assert!(r.wall_s > 0.0);
+    let e = nicsim::bench::nicsim_frames(0).unwrap_err().to_string();
+    assert!(e.contains("frames"), "{e}");
+}
