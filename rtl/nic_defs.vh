@@ -178,7 +178,9 @@ localparam integer RAH_AV_BIT     = 31;      // address valid
 
 /*
  * Statistics, 8254x 13.7: read clears; 32-bit counters saturate at
- * 0xFFFFFFFF; the 64-bit octet counters clear when the high word is read.
+ * 0xFFFFFFFF; a read of the low word of a 64-bit octet counter latches its
+ * high word and restarts the count, a read of the high word returns and
+ * clears the latch (docs/regmap.md).
  */
 localparam [16:0] REG_CRCERRS  = 17'h04000;
 localparam [16:0] REG_RXERRC   = 17'h0400C;
@@ -209,6 +211,15 @@ localparam integer DMAERR_WRITE_BIT  = 2;   // 0: read, 1: write
 localparam integer DMAERR_DESC_BIT   = 3;   // 0: buffer access, 1: descriptor access
 localparam integer DMAERR_RESP_LSB   = 4;   // AXI response (2: SLVERR, 3: DECERR)
 localparam integer DMAERR_RESP_WIDTH = 2;
+
+/*
+ * nicsim: transmit path counters (reserved area of the 8254x map, after the
+ * DMA error report; the 8254x statistics end at 0x04124). Read clears,
+ * 32 bits, saturating, like the 8254x 13.7 counters.
+ */
+localparam [16:0] REG_TXDROPC      = 17'h0F00C;  // frames longer than the TX FIFO, discarded
+localparam [16:0] REG_TXCSKIPC     = 17'h0F010;  // IC frames whose CSS/CSO lie outside the frame
+localparam [16:0] REG_TXUNDERC     = 17'h0F014;  // MAC underruns (frame ended with tx_er)
 
 /*
  * Reset values

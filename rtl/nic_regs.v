@@ -138,7 +138,10 @@ module nic_regs #
     input  wire                       stat_rx_missed,
     input  wire                       stat_rx_no_desc,
     input  wire                       stat_tx_frame,
-    input  wire [15:0]                stat_tx_bytes
+    input  wire [15:0]                stat_tx_bytes,
+    input  wire                       stat_tx_drop,
+    input  wire                       stat_tx_csum_skip,
+    input  wire                       stat_tx_underrun
 );
 
 `include "nic_defs.vh"
@@ -164,7 +167,11 @@ localparam [3:0] S_RUC = 4'd8;
 localparam [3:0] S_ROC = 4'd9;
 localparam [3:0] S_TPR = 4'd10;
 localparam [3:0] S_TPT = 4'd11;
-localparam [3:0] S_COUNT = 4'd12;
+// nicsim transmit path counters (docs/regmap.md)
+localparam [3:0] S_TXDROPC = 4'd12;
+localparam [3:0] S_TXCSKIPC = 4'd13;
+localparam [3:0] S_TXUNDERC = 4'd14;
+localparam [3:0] S_COUNT = 4'd15;
 
 /*
  * AXI4-Lite write channel: AW and W are taken together, B follows
@@ -416,7 +423,9 @@ assign soft_rst_req = wr_fire && wr_addr == REG_CTRL && wr_data[CTRL_RST_BIT];
 assign icr_rd = rd_cap && rd_addr_reg == REG_ICR;
 
 /*
- * Statistics, 8254x 13.7: 32-bit counters saturate, read clears.
+ * Statistics, 8254x 13.7: 32-bit counters saturate, read clears. The
+ * nicsim transmit path counters (TXDROPC, TXCSKIPC, TXUNDERC at 0x0F00C..
+ * 0x0F014, docs/regmap.md) behave the same way.
  *
  * The 64-bit octet counters (GORC/GOTC, 13.7.21-22) are read low word
  * first. Reading the low word returns bits 31:0 of the running count,
@@ -445,6 +454,9 @@ assign stat_inc[S_RUC] = stat_rx_runt;
 assign stat_inc[S_ROC] = stat_rx_oversize;
 assign stat_inc[S_TPR] = stat_rx_total;
 assign stat_inc[S_TPT] = stat_tx_frame;
+assign stat_inc[S_TXDROPC] = stat_tx_drop;
+assign stat_inc[S_TXCSKIPC] = stat_tx_csum_skip;
+assign stat_inc[S_TXUNDERC] = stat_tx_underrun;
 
 // which counter a read address names (S_COUNT when none)
 function [3:0] stat_index(input [16:0] addr);
@@ -461,6 +473,9 @@ function [3:0] stat_index(input [16:0] addr);
         REG_ROC:     stat_index = S_ROC;
         REG_TPR:     stat_index = S_TPR;
         REG_TPT:     stat_index = S_TPT;
+        REG_TXDROPC: stat_index = S_TXDROPC;
+        REG_TXCSKIPC: stat_index = S_TXCSKIPC;
+        REG_TXUNDERC: stat_index = S_TXUNDERC;
         default:     stat_index = S_COUNT;
     endcase
 endfunction

@@ -186,6 +186,7 @@ wire stat_rx_total, stat_rx_good, stat_rx_bcast, stat_rx_mcast;
 wire [15:0] stat_rx_good_bytes;
 wire stat_rx_crc_err, stat_rx_er, stat_rx_runt, stat_rx_oversize, stat_rx_missed;
 wire stat_tx_frame;
+wire tx_csum_skip, tx_drop, tx_underrun;
 wire [15:0] stat_tx_bytes;
 
 nic_regs #(
@@ -273,7 +274,10 @@ regs_inst (
     .stat_rx_missed(stat_rx_missed),
     .stat_rx_no_desc(stat_rx_no_desc),
     .stat_tx_frame(stat_tx_frame),
-    .stat_tx_bytes(stat_tx_bytes)
+    .stat_tx_bytes(stat_tx_bytes),
+    .stat_tx_drop(tx_drop),
+    .stat_tx_csum_skip(tx_csum_skip),
+    .stat_tx_underrun(tx_underrun)
 );
 
 /*
@@ -428,7 +432,7 @@ wire [7:0] tx_mac_tdata;
 wire tx_mac_tvalid, tx_mac_tready, tx_mac_tlast, tx_mac_tuser_ifcs;
 wire tx_fifo_empty;
 wire [15:0] tx_fifo_frames;
-wire tx_csum_skip, tx_drop, tx_underrun, tx_mac_busy;
+wire tx_mac_busy;
 
 tx_fifo tx_fifo_inst (
     .clk(clk),
@@ -573,12 +577,10 @@ rx_fifo rx_fifo_inst (
 assign quiescent = !soft_rst_active_reg && dma_idle && !intr_busy && tx_fifo_empty
     && !tx_mac_busy && !rx_mac_busy && rx_fifo_empty;
 
-// unused: CTRL.SLU (the link is the link_up input), FIFO side flags and
-// counters without a register (stat_tx_csum_skip, stat_tx_drop, underrun),
-// the RX stream's keep/last (dma_rx counts bytes from m_frame_len), the
-// filter's decided flag (rx_fifo samples the decision at tlast)
-wire unused_ok = &{1'b0, cfg_ctrl_slu, tx_fifo_frames, tx_csum_skip, tx_drop, tx_underrun,
-                   rx_dma_tkeep, rx_dma_tlast, filt_decided};
+// unused: CTRL.SLU (the link is the link_up input), the TX FIFO's frame
+// count, the RX stream's keep/last (dma_rx counts bytes from m_frame_len),
+// the filter's decided flag (rx_fifo samples the decision at tlast)
+wire unused_ok = &{1'b0, cfg_ctrl_slu, tx_fifo_frames, rx_dma_tkeep, rx_dma_tlast, filt_decided};
 
 endmodule
 

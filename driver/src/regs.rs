@@ -163,10 +163,10 @@ registers! {
     BPRC    = 0x04078, ReadClear,   reset 0, norst, count 1, stride 4, "Broadcast packets received (8254x 13.7.18)";
     MPRC    = 0x0407C, ReadClear,   reset 0, norst, count 1, stride 4, "Multicast packets received (8254x 13.7.19)";
     GPTC    = 0x04080, ReadClear,   reset 0, norst, count 1, stride 4, "Good packets transmitted (8254x 13.7.20)";
-    GORCL   = 0x04088, ReadClear,   reset 0, norst, count 1, stride 4, "Good octets received, low (8254x 13.7.21)";
-    GORCH   = 0x0408C, ReadClear,   reset 0, norst, count 1, stride 4, "Good octets received, high; reading it clears both halves (8254x 13.7.21)";
-    GOTCL   = 0x04090, ReadClear,   reset 0, norst, count 1, stride 4, "Good octets transmitted, low (8254x 13.7.22)";
-    GOTCH   = 0x04094, ReadClear,   reset 0, norst, count 1, stride 4, "Good octets transmitted, high; reading it clears both halves (8254x 13.7.22)";
+    GORCL   = 0x04088, ReadClear,   reset 0, norst, count 1, stride 4, "Good octets received, low; reading it latches the high half into GORCH and restarts the count (8254x 13.7.21)";
+    GORCH   = 0x0408C, ReadClear,   reset 0, norst, count 1, stride 4, "Good octets received, high: the half latched by the last GORCL read; reading it clears the latch (8254x 13.7.21)";
+    GOTCL   = 0x04090, ReadClear,   reset 0, norst, count 1, stride 4, "Good octets transmitted, low; reading it latches the high half into GOTCH and restarts the count (8254x 13.7.22)";
+    GOTCH   = 0x04094, ReadClear,   reset 0, norst, count 1, stride 4, "Good octets transmitted, high: the half latched by the last GOTCL read; reading it clears the latch (8254x 13.7.22)";
     RNBC    = 0x040A0, ReadClear,   reset 0, norst, count 1, stride 4, "Receive no buffers count (8254x 13.7.23)";
     RUC     = 0x040A4, ReadClear,   reset 0, norst, count 1, stride 4, "Receive undersize count (8254x 13.7.24)";
     ROC     = 0x040AC, ReadClear,   reset 0, norst, count 1, stride 4, "Receive oversize count (8254x 13.7.26)";
@@ -179,6 +179,9 @@ registers! {
     DMAERR  = 0x0F000, ReadOnly,    reset 0, rst, count 1, stride 4, "DMA error report (ours): the first bus error since reset";
     DMAERR_ADDRL = 0x0F004, ReadOnly, reset 0, norst, count 1, stride 4, "DMA error address, bits 31:0 (ours)";
     DMAERR_ADDRH = 0x0F008, ReadOnly, reset 0, norst, count 1, stride 4, "DMA error address, bits 63:32 (ours)";
+    TXDROPC = 0x0F00C, ReadClear,   reset 0, norst, count 1, stride 4, "TX frames dropped (ours): longer than the TX FIFO, discarded whole";
+    TXCSKIPC = 0x0F010, ReadClear,  reset 0, norst, count 1, stride 4, "TX checksum insertions skipped (ours): CMD.IC with CSS or CSO + 2 beyond the frame, sent unchanged";
+    TXUNDERC = 0x0F014, ReadClear,  reset 0, norst, count 1, stride 4, "TX underruns (ours): the MAC ran dry inside a frame and ended it with tx_er";
 }
 
 /// Number of receive address (RAL/RAH) entries (8254x 13.4.53).
@@ -737,6 +740,22 @@ mod tests {
         for (name, off) in expect {
             assert_eq!(register(name).map(|r| r.offset), Some(*off), "{name}");
         }
+    }
+
+    #[test]
+    fn our_counters_stay_out_of_the_8254x_statistics() {
+        // 8254x 13.7: the statistics block spans 0x04000..=0x04124 (TSCTFC
+        // last). Our transmit counters live after the DMA error report in
+        // the reserved area at 0x0F000, read-clear like the 8254x ones.
+        for name in ["TXDROPC", "TXCSKIPC", "TXUNDERC"] {
+            let r = register(name).unwrap();
+            assert!(r.offset > 0x04124, "{name} inside the 8254x statistics");
+            assert!(r.offset > reg::DMAERR_ADDRH && r.offset < 0x10000, "{name}");
+            assert_eq!(r.access, Access::ReadClear, "{name}");
+        }
+        assert_eq!(reg::TXDROPC, 0x0F00C);
+        assert_eq!(reg::TXCSKIPC, 0x0F010);
+        assert_eq!(reg::TXUNDERC, 0x0F014);
     }
 
     #[test]

@@ -744,6 +744,9 @@ impl<'a> Run<'a> {
             reg::ROC,
             reg::TPR,
             reg::TPT,
+            reg::TXDROPC,
+            reg::TXCSKIPC,
+            reg::TXUNDERC,
         ] {
             let (x, y) = (self.reference.read32(off), self.dut.read32(off));
             if x != y {

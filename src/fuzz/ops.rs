@@ -466,6 +466,9 @@ fn reg_read() -> impl Strategy<Value = RegRead> {
             reg::ROC,
             reg::TPR,
             reg::TPT,
+            reg::TXDROPC,
+            reg::TXCSKIPC,
+            reg::TXUNDERC,
         ])
         .prop_map(RegRead::Stat),
     ]

@@ -63,6 +63,14 @@ class RegTb:
         dut.rst.value = 0
         await ClockCycles(dut.clk, 10)
 
+    async def soft_reset(self, polls: int = 100) -> None:
+        """Write CTRL.RST and poll CTRL until it self-clears (bounded)."""
+        await self.wr("CTRL", 1 << D["CTRL_RST_BIT"])
+        for _ in range(polls):
+            if not (await self.rd("CTRL")) >> D["CTRL_RST_BIT"] & 1:
+                return
+        raise AssertionError("CTRL.RST never cleared")
+
     async def rd(self, name_or_addr) -> int:
         addr = D["REG_" + name_or_addr] if isinstance(name_or_addr, str) else name_or_addr
         return await self.axil.read_dword(addr)
@@ -103,7 +111,8 @@ async def reset_values(dut):
     for i in range(16):
         assert await tb.rd(D["REG_RAH0"] + 8 * i) == 0
     for name in ("CRCERRS", "RXERRC", "MPC", "GPRC", "BPRC", "MPRC", "GPTC", "GORCL", "GORCH",
-                 "GOTCL", "GOTCH", "RNBC", "RUC", "ROC", "TPR", "TPT"):
+                 "GOTCL", "GOTCH", "RNBC", "RUC", "ROC", "TPR", "TPT", "TXDROPC", "TXCSKIPC",
+                 "TXUNDERC"):
         assert await tb.rd(name) == 0, name
     assert int(dut.irq.value) == 0
 
@@ -222,12 +231,7 @@ async def ctrl_rst_self_clears(dut):
     await tb.wr("IMS", D["ICR_TXDW"])
     await tb.wr("ICS", D["ICR_TXDW"])
     await tb.wr(D["REG_RAH0"], 0x8000_1234)
-    await tb.wr("CTRL", 1 << D["CTRL_RST_BIT"])
-    for _ in range(100):
-        if not (await tb.rd("CTRL")) >> D["CTRL_RST_BIT"] & 1:
-            break
-    else:
-        raise AssertionError("CTRL.RST never cleared")
+    await tb.soft_reset()
     assert await tb.rd("CTRL") == D["RST_CTRL"]
     assert await tb.rd("RCTL") == D["RST_RCTL"]
     assert await tb.rd("IMS") == 0

@@ -379,12 +379,7 @@ async def ctrl_rst_mid_traffic(dut):
     for i in range(n):
         tb.source.send_nowait(GmiiFrame.from_payload(eth(MAC, 1514, 50 + i)))
     await ClockCycles(dut.clk, 2500)
-    await tb.wr("CTRL", bit("CTRL_RST_BIT"))
-    for _ in range(200):
-        if not (await tb.rd("CTRL")) & bit("CTRL_RST_BIT"):
-            break
-    else:
-        raise AssertionError("CTRL.RST never cleared")
+    await tb.soft_reset(polls=200)
     assert await tb.rd("RCTL") == 0 and await tb.rd("TCTL") == 0
     assert await tb.rd("TDH") == 0 and await tb.rd("RDH") == 0
     assert await tb.rd("GPTC") == 0

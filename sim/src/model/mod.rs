@@ -189,8 +189,9 @@ impl DelayTimer {
     }
 }
 
-/// Statistics registers, by offset (all read-clear).
-const STAT_REGS: [u32; 14] = [
+/// Statistics registers, by offset (all read-clear): the 8254x ones and
+/// our transmit path counters (docs/regmap.md).
+const STAT_REGS: [u32; 17] = [
     reg::CRCERRS,
     reg::RXERRC,
     reg::MPC,
@@ -205,6 +206,9 @@ const STAT_REGS: [u32; 14] = [
     reg::TPT,
     reg::GORCL,
     reg::GOTCL,
+    reg::TXDROPC,
+    reg::TXCSKIPC,
+    reg::TXUNDERC,
 ];
 
 /// RX descriptors the engine fetches ahead of RDH (the RTL's DESC_DEPTH).
@@ -869,21 +873,36 @@ impl NicModel {
             let eop = d.cmd & tx::CMD_EOP != 0 || self.cfg.mutation == Some(Mutation::IgnoreEop);
             if eop {
                 if let Some(f) = self.tx_partial.take() {
-                    let mut data = f.data;
-                    if f.first.cmd & tx::CMD_IC != 0 {
-                        insert_checksum(&mut data, f.first.css, f.first.cso);
-                    }
-                    // docs/regmap.md: an EOP on empty descriptors only
-                    // ends nothing; no frame goes out.
-                    if !data.is_empty() && data.len() <= self.cfg.tx_fifo_bytes {
-                        self.emit_wire(data, f.first.cmd & tx::CMD_IFCS != 0);
-                    }
+                    self.tx_fifo_commit(f);
                 }
             }
             if self.tdh == stop {
                 self.raise(Icr::TXQE.bits());
             }
         }
+    }
+
+    /// The TX FIFO takes a complete frame (rtl/tx_fifo.v, docs/regmap.md):
+    /// an EOP on empty descriptors ends nothing and no frame goes out; a
+    /// frame longer than the FIFO is discarded whole and counted in
+    /// TXDROPC (before any checksum work); otherwise CMD.IC inserts the
+    /// checksum, or, with CSS or CSO + 2 outside the frame, leaves the
+    /// frame unchanged and counts TXCSKIPC; then the MAC sends it. The MAC
+    /// never underruns behind the store-and-forward FIFO, so the model
+    /// never counts TXUNDERC.
+    fn tx_fifo_commit(&mut self, f: TxPartial) {
+        let mut data = f.data;
+        if data.is_empty() {
+            return;
+        }
+        if data.len() > self.cfg.tx_fifo_bytes {
+            self.count(reg::TXDROPC, 1);
+            return;
+        }
+        if f.first.cmd & tx::CMD_IC != 0 && !insert_checksum(&mut data, f.first.css, f.first.cso) {
+            self.count(reg::TXCSKIPC, 1);
+        }
+        self.emit_wire(data, f.first.cmd & tx::CMD_IFCS != 0);
     }
 
     /// The MAC: pad to 60 bytes with TCTL.PSP (and IFCS), append the FCS with IFCS,
@@ -1147,14 +1166,16 @@ impl NicModel {
 /// Legacy TX checksum insertion (8254x 3.3.3.1, CMD.IC): the complement
 /// of the 16-bit ones-complement sum of the bytes from CSS to the end of
 /// the frame (the field at CSO included as software seeded it), stored big
-/// endian at CSO. Skipped when CSS or the field lies outside the frame.
-pub fn insert_checksum(frame: &mut [u8], css: u8, cso: u8) {
+/// endian at CSO. Skipped when CSS or the field lies outside the frame
+/// (rtl/tx_fifo.v counts that in TXCSKIPC). Returns whether it inserted.
+pub fn insert_checksum(frame: &mut [u8], css: u8, cso: u8) -> bool {
     let (css, cso) = (usize::from(css), usize::from(cso));
     if css >= frame.len() || cso + 2 > frame.len() {
-        return;
+        return false;
     }
     let sum = !mac::ones_sum(&frame[css..]);
     frame[cso..cso + 2].copy_from_slice(&sum.to_be_bytes());
+    true
 }
 
 #[cfg(test)]

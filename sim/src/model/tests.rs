@@ -276,6 +276,64 @@ fn tx_checksum_insertion() {
 }
 
 #[test]
+fn tx_fifo_counters_drop_and_checksum_skip() {
+    // docs/regmap.md, nicsim transmit counters: a frame longer than the
+    // 16384-byte TX FIFO is discarded whole (TXDROPC, no checksum verdict),
+    // an IC frame with CSS or CSO + 2 outside it goes out unchanged
+    // (TXCSKIPC), an empty EOP counts nothing; the MAC never underruns.
+    let mut b = Bench::new(8, default_rctl(), ModelConfig::default());
+    b.w(reg::TCTL, Tctl::EN.bits());
+    let eop_ic = tx::CMD_EOP | tx::CMD_IC;
+    let big: Vec<u8> = (0..16385u32).map(|i| (i * 7) as u8).collect();
+    // 0: one descriptor of 16385 bytes, CSO outside too: dropped only.
+    b.put_tx(0, &big, eop_ic, 0, 255);
+    // 1: exactly the FIFO size, checksum inserted.
+    b.put_tx(1, &big[..16384], eop_ic, 14, 20);
+    // 2, 3: a chain of 10000 + 6385 bytes: dropped.
+    b.put_tx(2, &big[..10000], 0, 0, 0);
+    b.put_tx(3, &big[10000..], tx::CMD_EOP, 0, 0);
+    // 4: CSS at the frame's length: skipped. 5: CSO + 2 = length: inserted.
+    b.put_tx(4, &big[..40], eop_ic, 40, 0);
+    b.put_tx(5, &big[..40], eop_ic, 0, 38);
+    // 6: an empty EOP with IC: nothing at all.
+    b.put_tx(6, &[], eop_ic, 0, 200);
+    b.w(reg::TDT, 7);
+    let frames = b.nic.take_wire_frames();
+    assert_eq!(
+        frames.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![16384, 40, 40]
+    );
+    // The field as software seeded it is part of the sum (8254x 3.3.3.1).
+    let with_sum = |data: &[u8], css: usize, cso: usize| {
+        let mut d = data.to_vec();
+        let sum = !ones_sum(&data[css..]);
+        d[cso..cso + 2].copy_from_slice(&sum.to_be_bytes());
+        d
+    };
+    assert_eq!(frames[0], with_sum(&big[..16384], 14, 20), "inserted");
+    assert_eq!(frames[1], &big[..40], "skipped: unchanged");
+    assert_eq!(
+        frames[2],
+        with_sum(&big[..40], 0, 38),
+        "inserted at the last two bytes"
+    );
+    assert_eq!(b.nic.read32(reg::TDH), 7);
+    assert_eq!(b.nic.read32(reg::TXDROPC), 2);
+    assert_eq!(b.nic.read32(reg::TXCSKIPC), 1);
+    assert_eq!(b.nic.read32(reg::TXUNDERC), 0);
+    assert_eq!(b.nic.read32(reg::GPTC), 3);
+    for r in [reg::TXDROPC, reg::TXCSKIPC] {
+        assert_eq!(b.nic.read32(r), 0, "read clears");
+    }
+    // CTRL.RST clears them too.
+    b.put_tx(7, &big[..40], eop_ic, 41, 0);
+    b.w(reg::TDT, 0);
+    assert_eq!(b.nic.peek_stat(reg::TXCSKIPC), 1);
+    b.w(reg::CTRL, driver::regs::Ctrl::RST.bits());
+    assert_eq!(b.nic.read32(reg::TXCSKIPC), 0);
+}
+
+#[test]
 fn rx_frame_written_back_with_checksum() {
     let mut b = Bench::new(8, default_rctl(), ModelConfig::default());
     b.w(reg::RDT, 7);
