@@ -1123,18 +1123,34 @@ pub fn child_peak_rss(
 
 /// Packet-buffer allocations of one tcp-bulk run on a fresh thread (the
 /// pool is per thread): (fresh allocations, reuses, frames on the wire).
-fn pool_run(bytes: u64) -> Result<(u64, u64, u64), BenchError> {
+/// What one steady-state allocation run counted.
+struct PoolRun {
+    /// Packet buffers newly allocated / taken from the pool.
+    allocated: u64,
+    reused: u64,
+    /// Heap allocations (and reallocations) of the whole process, from the
+    /// instrumented global allocator.
+    heap_allocs: u64,
+    heap_bytes: u64,
+    frames: u64,
+}
+
+fn pool_run(bytes: u64) -> Result<PoolRun, BenchError> {
     std::thread::spawn(move || {
         let cfg = bulk_config(bytes);
         let before = stack::buf::pool_stats();
+        let heap = stats_alloc::Region::new(crate::ALLOCATOR);
         let rep = run_scenario(ScenarioKind::TcpBulk, &cfg)?;
+        let h = heap.change();
         let after = stack::buf::pool_stats();
         let frames: u64 = rep.links.iter().map(|l| l.frames[0] + l.frames[1]).sum();
-        Ok((
-            after.allocated - before.allocated,
-            after.reused - before.reused,
+        Ok(PoolRun {
+            allocated: after.allocated - before.allocated,
+            reused: after.reused - before.reused,
+            heap_allocs: (h.allocations + h.reallocations) as u64,
+            heap_bytes: h.bytes_allocated as u64,
             frames,
-        ))
+        })
     })
     .join()
     .map_err(|_| BenchError::Scenario("pool run panicked".into()))?
@@ -1184,22 +1200,36 @@ pub fn bench_memory(
     };
     // Allocations per frame in steady state: the difference between a
     // transfer and one twice as long, so setup and warm-up cancel out.
-    let (a1, r1, f1) = pool_run(small)?;
-    let (a2, r2, f2) = pool_run(2 * small)?;
-    let df = f2.saturating_sub(f1).max(1) as f64;
-    let per_frame = (a2 as f64 - a1 as f64) / df;
+    let p1 = pool_run(small)?;
+    let p2 = pool_run(2 * small)?;
+    let df = p2.frames.saturating_sub(p1.frames).max(1) as f64;
+    let per_frame = |a: u64, b: u64| (b as f64 - a as f64) / df;
     res.add(
         "memory",
         "packet-buffer allocations per frame, steady state",
         "allocs",
-        &[per_frame],
+        &[per_frame(p1.allocated, p2.allocated)],
         None,
     );
     res.add(
         "memory",
         "packet-buffer pool reuses per frame, steady state",
         "reuses",
-        &[(r2 as f64 - r1 as f64) / df],
+        &[per_frame(p1.reused, p2.reused)],
+        None,
+    );
+    res.add(
+        "memory",
+        "heap allocations per frame, steady state (whole process)",
+        "allocs",
+        &[per_frame(p1.heap_allocs, p2.heap_allocs)],
+        None,
+    );
+    res.add(
+        "memory",
+        "heap bytes allocated per frame, steady state",
+        "bytes",
+        &[per_frame(p1.heap_bytes, p2.heap_bytes)],
         None,
     );
     // A dump larger than vcd_bytes, checked by a child.
@@ -1242,7 +1272,14 @@ pub fn bench_memory(
         json!({
             "tcp_bytes": tcp_bytes,
             "tcp_wall_s": wall,
-            "pool": { "small_bytes": small, "allocated": [a1, a2], "reused": [r1, r2], "frames": [f1, f2] },
+            "pool": {
+                "small_bytes": small,
+                "allocated": [p1.allocated, p2.allocated],
+                "reused": [p1.reused, p2.reused],
+                "heap_allocs": [p1.heap_allocs, p2.heap_allocs],
+                "heap_bytes": [p1.heap_bytes, p2.heap_bytes],
+                "frames": [p1.frames, p2.frames],
+            },
             "vcd_bytes": size,
             "vcd_frames": stats.frames,
             "vcd_cycles": stats.cycles,

@@ -11,3 +11,10 @@ pub mod report;
 pub mod scenario;
 pub mod system;
 pub mod vcdtool;
+
+/// The process's allocator: the system allocator with relaxed counters of
+/// allocations and bytes (`stats_alloc`), so `nicsim bench` can report heap
+/// allocations per packet. The counters cost an atomic add per allocation.
+#[global_allocator]
+pub static ALLOCATOR: &stats_alloc::StatsAlloc<std::alloc::System> =
+    &stats_alloc::INSTRUMENTED_SYSTEM;

@@ -306,15 +306,19 @@ impl AxiMemSlave {
                     let (a, n) = b.beat_addr(b.beat);
                     let bytes = s.w.payload.data.to_le_bytes();
                     let lane0 = (a % 8) as usize;
-                    let lanes: Vec<usize> = (lane0..(lane0 + n as usize).min(8))
-                        .filter(|&l| s.w.payload.strb & (1 << l) != 0)
-                        .collect();
-                    if let (Some(&lo), Some(&hi)) = (lanes.first(), lanes.last()) {
+                    // Byte lanes this beat writes: inside the beat's
+                    // transfer size and enabled by WSTRB (AXI A3.4.3).
+                    let in_beat = ((1u16 << (lane0 + n as usize).min(8)) - 1) as u8
+                        & !((1u8 << lane0).wrapping_sub(1));
+                    let lanes = s.w.payload.strb & in_beat;
+                    if lanes != 0 {
+                        let lo = lanes.trailing_zeros() as usize;
+                        let hi = 7 - lanes.leading_zeros() as usize;
                         let first = (a & !7) + lo as u64;
                         let checked = mem.device_check_bytes(first, (hi - lo + 1) as u64, cycle);
                         match checked {
                             Ok(()) => {
-                                for lane in lanes {
+                                for lane in (lo..=hi).filter(|l| lanes & (1 << l) != 0) {
                                     mem.device_write((a & !7) + lane as u64, &bytes[lane..=lane]);
                                 }
                             }

@@ -228,6 +228,9 @@ struct Nic {
     settle: u32,
     link_up_prev: bool,
     stats: NicStats,
+    /// Frame starts (TX, RX) seen on this NIC's GMII in the current cycle,
+    /// for the waveform window after the rising edge.
+    frame_starts: (bool, bool),
 }
 
 struct Link {
@@ -295,6 +298,7 @@ impl Hardware {
             window_close: None,
             settle: SETTLE_CYCLES,
             link_up_prev: false,
+            frame_starts: (false, false),
             stats: NicStats::default(),
         });
         idx
@@ -709,7 +713,6 @@ impl Hardware {
             m.eval_dump(t_low);
         }
         // 3: sample.
-        let mut window_events = Vec::new();
         for (i, n) in self.nics.iter_mut().enumerate() {
             let m = &n.model;
             let sm = Self::snapshot_m(m);
@@ -805,7 +808,7 @@ impl Hardware {
                     len = f.data.len(), fcs_ok = f.fcs_ok, error = f.error);
                 Self::rx_frame(n, f, &mut self.errors);
             }
-            window_events.push((tx_start, rx_start));
+            n.frame_starts = (tx_start, rx_start);
         }
         // 4: rising edge.
         for (i, n) in self.nics.iter_mut().enumerate() {
@@ -817,7 +820,8 @@ impl Hardware {
         }
         self.cycle += 1;
         self.evaluated_cycles += 1;
-        for (i, (t, r)) in window_events.into_iter().enumerate() {
+        for i in 0..self.nics.len() {
+            let (t, r) = self.nics[i].frame_starts;
             self.window_tick(i, t, r);
         }
     }
@@ -928,7 +932,7 @@ impl Hardware {
     /// skipped when fast-forward is on.
     pub fn run_until(
         &mut self,
-        what: &str,
+        what: impl std::fmt::Display,
         max_cycles: u64,
         mut pred: impl FnMut(&mut Hardware) -> bool,
     ) -> Result<u64, SimError> {
@@ -972,7 +976,7 @@ impl Hardware {
             });
         }
         let t = self.cfg.reg_timeout;
-        self.run_until(&format!("nic{nic} register access {op:?}"), t, |hw| {
+        self.run_until(format_args!("nic{nic} register access {op:?}"), t, |hw| {
             !hw.nics[nic].axil.busy()
         })?;
         let done = self.nics[nic]

@@ -854,8 +854,15 @@ impl TcpLayer {
         buf: &mut [u8],
     ) -> Result<(usize, Vec<PacketId>), RecvError> {
         self.last_now = now;
-        let host = self.cfg.host.clone();
-        let s = self.get_mut(h).ok_or(RecvError::BadHandle)?;
+        // Borrow the host name and the socket side by side (no clone per
+        // read: this is the hot path of every receiving application).
+        let host = &self.cfg.host;
+        let s = self
+            .sockets
+            .get_mut(h.index as usize)
+            .and_then(Option::as_mut)
+            .filter(|s| s.generation == h.generation)
+            .ok_or(RecvError::BadHandle)?;
         let Kind::Conn(t) = &mut s.kind else {
             return Err(RecvError::NotConnected);
         };
