@@ -237,7 +237,25 @@ fn config_from(args: &CommonArgs) -> Result<RunConfig, String> {
     Ok(cfg)
 }
 
-fn run_scenario(kind: ScenarioKind, args: &CommonArgs) -> Result<(), String> {
+/// Exit status of a run that Ctrl-C stopped: 128 + SIGINT, what a shell
+/// reports for a command the signal ended (docs/cli.md, "Exit status").
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Why `run` or `demo` did not pass.
+enum RunFailure {
+    /// A check failed, or the run could not start: the reason in one line.
+    Failed(String),
+    /// Ctrl-C stopped the run; the first failed check of the partial report.
+    Interrupted(String),
+}
+
+impl From<String> for RunFailure {
+    fn from(s: String) -> Self {
+        RunFailure::Failed(s)
+    }
+}
+
+fn run_scenario(kind: ScenarioKind, args: &CommonArgs) -> Result<(), RunFailure> {
     let mut cfg = config_from(args)?;
     if kind == ScenarioKind::Demo {
         // Where the demo leaves its outputs (the same defaults as
@@ -269,7 +287,7 @@ fn run_scenario(kind: ScenarioKind, args: &CommonArgs) -> Result<(), String> {
         Some(b)
     };
     let hooks = Hooks {
-        stop: Some(stop),
+        stop: Some(stop.clone()),
         progress: bar.clone().map(|b| {
             let f: Arc<dyn Fn(u64, u64) + Send + Sync> = Arc::new(move |done, total| {
                 b.set_length(total);
@@ -296,7 +314,24 @@ fn run_scenario(kind: ScenarioKind, args: &CommonArgs) -> Result<(), String> {
     }
     match report.failure() {
         None => Ok(()),
-        Some(f) => Err(f),
+        Some(f) if stop.load(Ordering::Relaxed) => Err(RunFailure::Interrupted(f)),
+        Some(f) => Err(RunFailure::Failed(f)),
+    }
+}
+
+/// The exit of `run` and `demo`: 0 when every check held, 130 when Ctrl-C
+/// stopped the run (its report, printed above, is partial), 1 otherwise.
+fn run_exit(r: Result<(), RunFailure>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(RunFailure::Failed(e)) => {
+            eprintln!("nicsim: FAILED: {e}");
+            ExitCode::FAILURE
+        }
+        Err(RunFailure::Interrupted(e)) => {
+            eprintln!("nicsim: INTERRUPTED: {e} (the report is partial)");
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
     }
 }
 
@@ -306,7 +341,7 @@ fn ctrlc_handler(f: impl Fn() + Send + 'static) {
     let seen = AtomicBool::new(false);
     let r = ctrlc::set_handler(move || {
         if seen.swap(true, Ordering::Relaxed) {
-            std::process::exit(130);
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
         f();
     });
@@ -360,8 +395,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let r = match &cli.command {
-        Command::Run(a) => run_scenario(a.scenario, &a.common),
-        Command::Demo(a) => run_scenario(ScenarioKind::Demo, a),
+        Command::Run(a) => return run_exit(run_scenario(a.scenario, &a.common)),
+        Command::Demo(a) => return run_exit(run_scenario(ScenarioKind::Demo, a)),
         Command::Vcd(a) => return nicsim::vcdtool::run_vcd_cli(a),
         Command::Fuzz(a) => fuzz_cmd(a),
         Command::Replay(a) => replay_cmd(a),

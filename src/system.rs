@@ -26,6 +26,15 @@ pub type SimNic = Nic<SimRegs, SimDma, SimPlatform>;
 /// are short, so every millisecond of simulated time).
 pub const WATCHDOG_PERIOD: Duration = Duration::from_millis(1);
 
+/// Longest drain after an interrupt, in simulated time: a full TX ring of
+/// 256 frames at MTU 1500 takes 3.2 ms on the wire, at MTU 9000 18.5 ms.
+pub const DRAIN_MAX: Duration = Duration::from_millis(25);
+
+/// Cycles in a row every NIC must be quiescent for a drain to end: far more
+/// than a frame spends between a sender's MAC and the far MAC (the wire's
+/// delay, 4 cycles by default).
+const DRAIN_QUIET_CYCLES: u64 = 1024;
+
 /// Frames remembered per NIC for matching received frames to the packet
 /// ids that crossed the wire in simulation metadata.
 const ARRIVALS_KEPT: usize = 4096;
@@ -275,6 +284,68 @@ impl<T: Ipv4Transport> System<T> {
         }
     }
 
+    /// After an interrupt (Ctrl-C): the stacks and applications stop, so no
+    /// new work reaches the hardware, and the hardware finishes what it has.
+    /// The drivers keep answering interrupts (TX completions, RX refills; a
+    /// full receive backlog drops and counts) and the hardware runs until
+    /// every NIC has been quiescent (`docs/regmap.md`, "nicsim: quiescent")
+    /// for [`DRAIN_QUIET_CYCLES`] in a row. Removing a driver then resets its
+    /// NIC (CTRL.RST, 8254x 13.4.1) without cutting a frame on the wire or a
+    /// DMA burst. Returns whether the hardware went quiet within
+    /// [`DRAIN_MAX`]; a hardware error stays recorded for the final check.
+    pub fn drain(&mut self) -> bool {
+        let nics: Vec<usize> = self
+            .hosts
+            .iter()
+            .flat_map(|h| h.nics.iter().map(|n| n.hw_index))
+            .collect();
+        let end = self.cycle() + DRAIN_MAX.as_nanos().div_ceil(sim::world::CLK_NS);
+        let mut quiet_since: Option<u64> = None;
+        loop {
+            for n in self.hosts.iter_mut().flat_map(|h| h.nics.iter_mut()) {
+                n.nic.service();
+            }
+            let mut hw = self.hw.borrow_mut();
+            let start = hw.cycle();
+            if quiet_since.is_some_and(|q| start - q >= DRAIN_QUIET_CYCLES) {
+                return true;
+            }
+            if start >= end {
+                return false;
+            }
+            // Bounded slices: fast-forward skips at most to a slice's end.
+            let slice = (end - start).min(DRAIN_QUIET_CYCLES);
+            let r = hw.run_until("drain after interrupt", slice, |hw| {
+                let c = hw.cycle();
+                // A new interrupt: the drivers run (at least one cycle on,
+                // so that a line they leave high cannot stall the drain).
+                if c > start && nics.iter().any(|&n| hw.irq(n)) {
+                    return true;
+                }
+                if nics.iter().all(|&n| hw.model(n).quiescent() != 0) {
+                    c - *quiet_since.get_or_insert(c) >= DRAIN_QUIET_CYCLES
+                } else {
+                    quiet_since = None;
+                    false
+                }
+            });
+            match r {
+                Ok(_) => {}
+                // The slice's end.
+                Err(SimError::Timeout { .. }) if hw.cycle() >= start + slice => {}
+                Err(e) => {
+                    // Keep it first for the final check, which reports it.
+                    let rest = hw.take_errors();
+                    hw.record_error(e);
+                    for r in rest {
+                        hw.record_error(r);
+                    }
+                    return false;
+                }
+            }
+        }
+    }
+
     /// The world loop: software when it has work, else hardware until the
     /// next interrupt or timer; `step` (the scenario's applications) runs
     /// after every round of software and says when the scenario is done.
@@ -301,8 +372,19 @@ impl<T: Ipv4Transport> System<T> {
                     break;
                 }
             }
-            if step(self)? {
-                return Ok(());
+            match step(self) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(RunError::Interrupted) => {
+                    if !self.drain() {
+                        tracing::warn!(
+                            "hardware still busy {DRAIN_MAX} after the interrupt: \
+                             removing the drivers may cut a frame or a burst"
+                        );
+                    }
+                    return Err(RunError::Interrupted);
+                }
+                Err(e) => return Err(e),
             }
             let now = self.now();
             if now >= limit {
