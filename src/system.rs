@@ -269,13 +269,12 @@ impl<T: Ipv4Transport> System<T> {
             return Ok(());
         }
         let cycles = (until - now).as_nanos().div_ceil(sim::world::CLK_NS);
-        let nics: Vec<usize> = self
-            .hosts
-            .iter()
-            .flat_map(|h| h.nics.iter().map(|n| n.hw_index))
-            .collect();
+        let hosts = &self.hosts;
         match hw.run_until("software timer", cycles, |hw| {
-            nics.iter().any(|&n| hw.irq(n))
+            hosts
+                .iter()
+                .flat_map(|h| h.nics.iter())
+                .any(|n| hw.irq(n.hw_index))
         }) {
             Ok(_) => Ok(()),
             // The deadline itself: time for the software timer.
