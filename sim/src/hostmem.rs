@@ -9,6 +9,13 @@
 //! of coherent memory). Regions are never reused after they are freed, so a
 //! stale address from an old descriptor always faults. Regions alive at
 //! teardown are leaks ([`HostMemory::leaks`]).
+//!
+//! The same memory backs the reference model (`crate::model`), through its
+//! untimed device view `crate::model::DeviceMemory`: for it, regions can be
+//! placed at given addresses ([`HostMemory::map_at`], so that the model's
+//! memory has the RTL's layout) and address ranges can be made to fail
+//! ([`HostMemory::inject_fault`]; the AXI memory agent has its own error
+//! ranges, `crate::axi_mem::MemConfig::error_ranges`).
 
 use driver::hal::{DmaAddr, DmaDirection, DmaError};
 use std::collections::{BTreeMap, HashMap};
@@ -114,13 +121,15 @@ pub struct Leak {
 }
 
 /// Sparse host memory with the allocator and the sanitizer.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct HostMemory {
     pages: HashMap<u64, Box<[u8]>>,
     regions: BTreeMap<u64, Region>,
     next: u64,
     last_desc: Option<DescFetch>,
     violations: Vec<Violation>,
+    /// Ranges `[start, end)` whose device accesses fail (model view only).
+    faults: Vec<(u64, u64)>,
     /// Bytes the device read and wrote (statistics).
     pub device_bytes_read: u64,
     pub device_bytes_written: u64,
@@ -155,6 +164,41 @@ impl HostMemory {
         self.next = end;
         self.regions.insert(start, Region { len, kind });
         Ok(DmaAddr(start))
+    }
+
+    /// Place a zeroed region of `len` bytes at `addr`, which no live region
+    /// may overlap (the fuzz harness gives the reference model the layout
+    /// the RTL's allocator chose). Later allocations start after it.
+    pub fn map_at(&mut self, addr: u64, len: usize, kind: RegionKind) -> Result<(), DmaError> {
+        let l = u64::try_from(len).map_err(|_| DmaError::Overflow)?;
+        let end = addr.checked_add(l.max(1)).ok_or(DmaError::Overflow)?;
+        if let Some((&start, r)) = self.regions.range(..end).next_back()
+            && start + r.len.max(1) > addr
+        {
+            return Err(DmaError::NotMapped { addr, len });
+        }
+        self.regions.insert(addr, Region { len: l, kind });
+        self.copy_in(addr, &vec![0u8; len]);
+        self.next = self.next.max(end.saturating_add(GUARD));
+        Ok(())
+    }
+
+    /// Make every device access touching `[addr, addr + len)` fail (SLVERR)
+    /// in the model's device view. The AXI memory agent does not consult
+    /// these ranges.
+    pub fn inject_fault(&mut self, addr: u64, len: u64) {
+        self.faults.push((addr, addr.saturating_add(len)));
+    }
+
+    pub fn clear_faults(&mut self) {
+        self.faults.clear();
+    }
+
+    /// Whether a device access of `len` bytes at `addr` touches an injected
+    /// fault range.
+    pub fn faulted(&self, addr: u64, len: u64) -> bool {
+        let end = addr.saturating_add(len);
+        self.faults.iter().any(|&(a, b)| addr < b && a < end)
     }
 
     fn release(&mut self, addr: DmaAddr, len: usize, kind: RegionKind) -> Result<(), DmaError> {
@@ -499,6 +543,37 @@ mod tests {
             (v.addr, v.len, v.access),
             (b.0 + 40, 3, Access::DeviceWrite)
         );
+    }
+
+    #[test]
+    fn map_at_places_zeroed_regions_without_overlap() {
+        let mut m = HostMemory::new();
+        let at = HOST_BASE + 0x10_0000;
+        m.poke(at, &[0xEE; 8]);
+        m.map_at(at, 100, RegionKind::Coherent).unwrap();
+        let mut b = [0xFFu8; 8];
+        m.read(DmaAddr(at), &mut b).unwrap();
+        assert_eq!(b, [0; 8], "placed regions are zeroed");
+        assert!(m.map_at(at + 99, 4, RegionKind::Coherent).is_err());
+        assert!(m.map_at(at - 4, 5, RegionKind::Coherent).is_err());
+        m.map_at(at + 100, 4, RegionKind::Coherent).unwrap();
+        // The allocator continues after placed regions, with a guard gap.
+        let a = m.map(16, DmaDirection::ToDevice).unwrap();
+        assert!(a.0 >= at + 104 + GUARD);
+        assert!(m.map_at(u64::MAX - 2, 8, RegionKind::Coherent).is_err());
+    }
+
+    #[test]
+    fn fault_ranges_touch_by_any_byte() {
+        let mut m = HostMemory::new();
+        m.inject_fault(0x1000, 16);
+        assert!(m.faulted(0x1000, 1));
+        assert!(m.faulted(0xFF8, 9), "overlaps the first byte");
+        assert!(m.faulted(0x100F, 1));
+        assert!(!m.faulted(0x1010, 8));
+        assert!(!m.faulted(0xFF8, 8));
+        m.clear_faults();
+        assert!(!m.faulted(0x1000, 16));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use driver::hal::DmaMemory;
-use sim::model::mem::{HostMemory, RegionKind, Violation};
+use driver::hal::{DmaAddr, DmaMemory};
+use sim::hostmem::{HostMemory, RegionKind, Violation};
 use sim::model::{ModelConfig, NicModel, RxFrame};
 
 use super::ops::BusProfile;
@@ -83,8 +83,9 @@ impl ModelDut {
     pub fn new(cfg: ModelConfig) -> ModelDut {
         ModelDut {
             nic: NicModel::new(cfg),
-            // Allocations start at 4 GiB, so the high base registers matter.
-            mem: HostMemory::new(0x1_0000_0000, 1 << 40),
+            // Allocations start at 4 GiB (hostmem::HOST_BASE), so the high
+            // base registers matter.
+            mem: HostMemory::new(),
         }
     }
 
@@ -113,10 +114,10 @@ impl Dut for ModelDut {
     }
     fn cpu_write(&mut self, addr: u64, data: &[u8]) {
         // The harness writes only inside regions it mapped.
-        let _ = self.mem.cpu_write(addr, data);
+        let _ = self.mem.write(DmaAddr(addr), data);
     }
     fn cpu_read(&mut self, addr: u64, buf: &mut [u8]) {
-        let _ = self.mem.cpu_read(addr, buf);
+        let _ = self.mem.read(DmaAddr(addr), buf);
     }
     fn read32(&mut self, offset: u32) -> u32 {
         self.nic.read32(offset)

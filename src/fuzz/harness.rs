@@ -15,9 +15,9 @@
 use driver::desc::{RxDescRepr, TxDescRepr, tx};
 use driver::hal::DmaDirection;
 use driver::regs::{Dmaerr, Rah, Rctl, Rdtr, Status, Tctl, mta, mta_hash, rah, ral, reg};
+use sim::hostmem::{Access, RegionKind};
 use sim::model::RxFrame;
 use sim::model::mac::with_fcs;
-use sim::model::mem::RegionKind;
 
 use super::dut::{Dut, ModelDut};
 use super::ops::{
@@ -624,7 +624,7 @@ impl<'a> Run<'a> {
         let rv = self.reference.violations();
         let new_ref = rv.len() - self.ref_violations;
         self.ref_violations = rv.len();
-        if let Some(v) = new_dut.iter().find(|v| v.write) {
+        if let Some(v) = new_dut.iter().find(|v| v.access == Access::DeviceWrite) {
             return Err(format!("device wrote outside its mappings: {v:?}"));
         }
         // The reference's own new states.

@@ -13,9 +13,8 @@ use std::path::Path;
 use driver::hal::DmaMemory;
 use sim::axi_mem::{ErrorRange, MemConfig, Pattern, RESP_SLVERR};
 use sim::gmii::symbols;
-use sim::hostmem::{Access, ViolationKind};
+use sim::hostmem::{RegionKind, Violation};
 use sim::model::RxFrame;
-use sim::model::mem::{RegionKind, Violation, ViolationReason};
 use sim::world::{Hardware, SimError, WorldConfig};
 use stack::buf::PacketId;
 
@@ -79,18 +78,9 @@ impl RtlDut {
     }
 
     fn collect_violations(&mut self) {
-        let all = self.hw.mem(NIC).violations().to_vec();
-        for v in &all[self.seen_violations.min(all.len())..] {
-            self.violations.push(Violation {
-                addr: v.addr,
-                len: v.len as usize,
-                write: v.access == Access::DeviceWrite,
-                reason: match v.kind {
-                    ViolationKind::WrongDirection(_) => ViolationReason::Direction,
-                    _ => ViolationReason::Unmapped,
-                },
-            });
-        }
+        let all = self.hw.mem(NIC).violations();
+        let new = all.get(self.seen_violations..).unwrap_or_default();
+        self.violations.extend_from_slice(new);
         self.seen_violations = all.len();
     }
 

@@ -20,8 +20,8 @@ use std::rc::Rc;
 use driver::hal::{DmaAddr, DmaDirection, DmaError, DmaMemory, Platform, RegisterAccess};
 use stack::time::Instant;
 
-use super::mem::{HostMemory, Violation};
 use super::{ModelConfig, NicModel, RxFrame};
+use crate::hostmem::{HostMemory, Violation};
 
 /// The model and its host memory.
 #[derive(Debug)]
@@ -53,7 +53,7 @@ impl ModelHost {
         ModelHost {
             world: Rc::new(RefCell::new(ModelWorld {
                 nic,
-                mem: HostMemory::default(),
+                mem: HostMemory::new(),
                 access_ns: 0,
             })),
         }

@@ -16,9 +16,10 @@
 //! deadlines computed from the register values. What the fuzz harness
 //! compares exactly and what only approximately is in `docs/fuzzing.md`.
 //!
-//! DMA goes through [`mem::DeviceMemory`], so any host memory with a
-//! sanitizer can back the model; [`host::ModelHost`] bundles the model with
-//! [`mem::HostMemory`] and implements the driver's HAL traits.
+//! DMA goes through [`mem::DeviceMemory`], implemented by the simulation's
+//! host memory and DMA sanitizer ([`crate::hostmem::HostMemory`], the one the
+//! RTL's AXI memory agent uses too); [`host::ModelHost`] bundles the model
+//! with such a memory and implements the driver's HAL traits.
 //!
 //! Cases the specification leaves undefined (a tail beyond the ring, a
 //! zero-length ring with work, the reserved buffer size

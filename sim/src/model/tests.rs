@@ -3,12 +3,27 @@
 #![allow(clippy::unwrap_used)]
 
 use driver::desc::{RxDescRepr, TxDescRepr, rx, tx};
-use driver::hal::{DmaDirection, DmaMemory};
+use driver::hal::{DmaAddr, DmaDirection, DmaError, DmaMemory};
 use driver::regs::{Icr, Rah, Rctl, Tctl, reg};
 
 use super::mac::{crc32, ones_sum, with_fcs};
-use super::mem::{HostMemory, RegionKind};
 use super::*;
+use crate::hostmem::{HostMemory, RegionKind};
+
+/// CPU access by plain address (the checked [`DmaMemory`] accessors).
+trait Cpu {
+    fn cpu_write(&mut self, addr: u64, data: &[u8]) -> Result<(), DmaError>;
+    fn cpu_read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), DmaError>;
+}
+
+impl Cpu for HostMemory {
+    fn cpu_write(&mut self, addr: u64, data: &[u8]) -> Result<(), DmaError> {
+        self.write(DmaAddr(addr), data)
+    }
+    fn cpu_read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), DmaError> {
+        self.read(DmaAddr(addr), buf)
+    }
+}
 
 const TX_RING: u64 = 0x1_0000;
 const RX_RING: u64 = 0x2_0000;
@@ -32,7 +47,7 @@ impl Bench {
     /// Rings of `n` descriptors, RX buffers of `bsize` bytes, the filter
     /// set to `MAC`, both queues enabled.
     fn new(n: u32, rctl: Rctl, cfg: ModelConfig) -> Bench {
-        let mut mem = HostMemory::default();
+        let mut mem = HostMemory::new();
         mem.map_at(TX_RING, n as usize * 16, RegionKind::Coherent)
             .unwrap();
         mem.map_at(RX_RING, n as usize * 16, RegionKind::Coherent)
@@ -149,7 +164,7 @@ fn frame_to(da: [u8; 6], len: usize, seed: u8) -> Vec<u8> {
 #[test]
 fn reset_values_and_read_clear() {
     let mut m = NicModel::new(ModelConfig::default());
-    let mut mem = HostMemory::default();
+    let mut mem = HostMemory::new();
     for r in REGISTERS {
         if r.name == "STATUS" {
             continue;
@@ -472,7 +487,7 @@ fn rx_threshold_and_delay_timers() {
 #[test]
 fn itr_spaces_assertions() {
     let mut m = NicModel::new(ModelConfig::default());
-    let mut mem = HostMemory::default();
+    let mut mem = HostMemory::new();
     m.write32(reg::ITR, 4, &mut mem); // 1024 ns
     m.write32(reg::IMS, Icr::RXT0.bits(), &mut mem);
     m.write32(reg::ICS, Icr::RXT0.bits(), &mut mem);
