@@ -20,6 +20,7 @@ fn model_agrees_with_itself_and_reaches_the_corners() {
     let make = || fuzz::dut_by_name("model").unwrap();
     let s = fuzz::check(CASES, SEED, &make, &mut quiet).unwrap_or_else(|f| panic!("{f}"));
     assert_eq!(s.programs, u64::from(CASES));
+    eprintln!("{s:?}");
     // Coverage the budget must reach, or the bug hunt below means little.
     assert!(s.tx_frames > 500, "{s:?}");
     assert!(s.rx_delivered > 150, "{s:?}");
@@ -29,6 +30,9 @@ fn model_agrees_with_itself_and_reaches_the_corners() {
     assert!(s.dma_errors > 5, "{s:?}");
     assert!(s.undefined > 5, "{s:?}");
     assert!(s.resets > 20, "{s:?}");
+    // TXDROPC and TXCSKIPC events (docs/regmap.md, transmit counters).
+    assert!(s.tx_fifo_drops > 0, "{s:?}");
+    assert!(s.tx_csum_skips > 20, "{s:?}");
     assert!(
         s.compared > s.ops * 3 / 4,
         "most ops compared in full: {s:?}"

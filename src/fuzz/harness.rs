@@ -65,6 +65,10 @@ pub struct Summary {
     pub rx_wraps: u64,
     pub multi_desc_tx: u64,
     pub multi_desc_rx: u64,
+    /// TX frames too long for the TX FIFO (dropped, TXDROPC).
+    pub tx_fifo_drops: u64,
+    /// TX frames whose checksum insertion was skipped (TXCSKIPC).
+    pub tx_csum_skips: u64,
 }
 
 impl Summary {
@@ -82,6 +86,8 @@ impl Summary {
         self.rx_wraps += o.rx_wraps;
         self.multi_desc_tx += o.multi_desc_tx;
         self.multi_desc_rx += o.multi_desc_rx;
+        self.tx_fifo_drops += o.tx_fifo_drops;
+        self.tx_csum_skips += o.tx_csum_skips;
         for (k, v) in &o.relaxed_by {
             *self.relaxed_by.entry(k.clone()).or_insert(0) += v;
         }
@@ -723,6 +729,8 @@ impl<'a> Run<'a> {
         let t = self.reference.nic.totals();
         self.summary.rx_delivered = t.rx_frames;
         self.summary.multi_desc_rx = t.rx_multi_desc;
+        self.summary.tx_fifo_drops = t.tx_dropped;
+        self.summary.tx_csum_skips = t.tx_csum_skipped;
         if self.relaxed.is_some() {
             return Ok(());
         }

@@ -384,10 +384,25 @@ fn tx_desc(last: bool, hostile: bool) -> impl Strategy<Value = TxDescSpec> {
 }
 
 fn tx_chain(hostile: bool) -> impl Strategy<Value = Vec<TxDescSpec>> {
-    (vec(tx_desc(false, hostile), 0..3), tx_desc(true, hostile)).prop_map(|(mut v, last)| {
-        v.push(last);
-        v
-    })
+    let usual =
+        (vec(tx_desc(false, hostile), 0..3), tx_desc(true, hostile)).prop_map(|(mut v, last)| {
+            v.push(last);
+            v
+        });
+    // Chains of 8 to 10 full buffers: 16384 bytes (the TX FIFO's size, the
+    // longest frame sent), 18432 or 20480 (dropped whole, TXDROPC;
+    // docs/regmap.md). They fit only rings of 16 or more descriptors.
+    let full = |mut d: TxDescSpec| {
+        d.len = TX_BUF_SIZE;
+        d
+    };
+    let jumbo =
+        (vec(tx_desc(false, hostile), 7..10), tx_desc(true, hostile)).prop_map(move |(v, last)| {
+            let mut v: Vec<_> = v.into_iter().map(full).collect();
+            v.push(full(last));
+            v
+        });
+    prop_oneof![40 => usual, 1 => jumbo]
 }
 
 fn frame_len() -> impl Strategy<Value = u16> {

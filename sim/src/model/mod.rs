@@ -129,6 +129,10 @@ pub struct Totals {
     pub rx_multi_desc: u64,
     /// RX descriptors written back.
     pub rx_descs: u64,
+    /// TX frames longer than the TX FIFO, dropped (TXDROPC events).
+    pub tx_dropped: u64,
+    /// TX frames sent without their checksum insertion (TXCSKIPC events).
+    pub tx_csum_skipped: u64,
 }
 
 /// A frame as it arrives on the GMII receive side: the bytes after the
@@ -898,10 +902,12 @@ impl NicModel {
         }
         if data.len() > self.cfg.tx_fifo_bytes {
             self.count(reg::TXDROPC, 1);
+            self.totals.tx_dropped += 1;
             return;
         }
         if f.first.cmd & tx::CMD_IC != 0 && !insert_checksum(&mut data, f.first.css, f.first.cso) {
             self.count(reg::TXCSKIPC, 1);
+            self.totals.tx_csum_skipped += 1;
         }
         self.emit_wire(data, f.first.cmd & tx::CMD_IFCS != 0);
     }
