@@ -387,6 +387,14 @@ impl<T: Ipv4Transport> System<T> {
             }
             let now = self.now();
             if now >= limit {
+                // As after an interrupt: the partial report must not show
+                // frames cut by the drivers' reset at teardown.
+                if !self.drain() {
+                    tracing::warn!(
+                        "hardware still busy {DRAIN_MAX} after the time limit: \
+                         removing the drivers may cut a frame or a burst"
+                    );
+                }
                 return Err(RunError::TimeLimit {
                     limit,
                     what: what.to_string(),
