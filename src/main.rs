@@ -135,6 +135,10 @@ struct CommonArgs {
     quiet: bool,
 }
 
+fn parse_dut(s: &str) -> Result<String, String> {
+    nicsim::fuzz::check_dut_name(s).map(|()| s.to_string())
+}
+
 fn parse_window(s: &str) -> Result<String, String> {
     VcdWindow::parse(s)
         .map(|_| s.to_string())
@@ -150,7 +154,7 @@ struct FuzzArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Device under test: `rtl`, `model`, or a planted bug (see docs/fuzzing.md)
-    #[arg(long, default_value = "rtl")]
+    #[arg(long, default_value = "rtl", value_parser = parse_dut)]
     dut: String,
     /// Where a failing program is saved
     #[arg(long, default_value = "tests/regressions")]
@@ -162,7 +166,7 @@ struct ReplayArgs {
     /// A program saved by a failing fuzz run
     file: PathBuf,
     /// Replay on this device instead of the one the file names
-    #[arg(long)]
+    #[arg(long, value_parser = parse_dut)]
     dut: Option<String>,
 }
 

@@ -100,6 +100,14 @@ fn parser_errors_exit_2_naming_option_and_value() {
         ),
         (&["run"], &["<SCENARIO>"]),
         (
+            &["fuzz", "--dut", "nosuch"],
+            &["'--dut <DUT>'", "unknown device `nosuch`"],
+        ),
+        (
+            &["replay", "x.json", "--dut", "model+nosuch"],
+            &["'--dut <DUT>'", "unknown mutation `nosuch`"],
+        ),
+        (
             &["journey", "ping", "--packet", "first"],
             &["invalid value 'first' for '--packet <PACKET>'"],
         ),

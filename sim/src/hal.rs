@@ -121,10 +121,36 @@ pub fn handles(hw: &SharedHardware, nic: usize) -> (SimRegs, SimDma, SimPlatform
     )
 }
 
-/// Report the first recorded error of a shared hardware.
+/// Report the first recorded error of a shared hardware; later ones stay
+/// recorded (nothing is lost: the run's final check lists them).
 pub fn check(hw: &SharedHardware) -> Result<(), SimError> {
-    match hw.borrow_mut().take_errors().into_iter().next() {
-        Some(e) => Err(e),
-        None => Ok(()),
+    hw.borrow_mut().take_first_error().map_or(Ok(()), Err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::{SimError, WorldConfig};
+
+    #[test]
+    fn check_reports_the_first_error_and_keeps_the_rest() {
+        let hw = share(Hardware::new(WorldConfig::default()));
+        let err = |what: &str| SimError::Timeout {
+            what: what.into(),
+            cycles: 1,
+            cycle: 0,
+        };
+        assert!(check(&hw).is_ok());
+        hw.borrow_mut().record_error(err("first"));
+        hw.borrow_mut().record_error(err("second"));
+        match check(&hw) {
+            Err(SimError::Timeout { what, .. }) => assert_eq!(what, "first"),
+            other => panic!("{other:?}"),
+        }
+        let rest = hw.borrow_mut().take_errors();
+        assert!(
+            matches!(rest.as_slice(), [SimError::Timeout { what, .. }] if what == "second"),
+            "{rest:?}"
+        );
     }
 }

@@ -463,12 +463,14 @@ impl Hardware {
         std::mem::take(&mut self.errors)
     }
 
+    /// Take the first recorded error and leave the later ones recorded,
+    /// for whoever reports the run's errors at the end.
+    pub fn take_first_error(&mut self) -> Option<SimError> {
+        (!self.errors.is_empty()).then(|| self.errors.remove(0))
+    }
+
     fn fail_if_error(&mut self) -> Result<(), SimError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(self.errors.remove(0))
-        }
+        self.take_first_error().map_or(Ok(()), Err)
     }
 
     /// Open a waveform on `nic` now.

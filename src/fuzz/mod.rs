@@ -34,6 +34,19 @@ pub const MAX_OPS: usize = 40;
 /// A device back end by name: `rtl` (the Verilated NIC in the simulation
 /// world), `model` (the reference against itself), `model+<Mutation>` (the
 /// model with a planted bug, e.g. `model+IgnoreEop`).
+/// Whether `name` is a device [`dut_by_name`] knows, without building it.
+pub fn check_dut_name(name: &str) -> Result<(), String> {
+    match name.strip_prefix("model+") {
+        _ if name == "rtl" || name == "model" => Ok(()),
+        Some(m) => mutation_by_name(m)
+            .map(|_| ())
+            .ok_or_else(|| format!("unknown mutation `{m}`")),
+        None => Err(format!(
+            "unknown device `{name}` (known: rtl, model, model+<mutation>)"
+        )),
+    }
+}
+
 pub fn dut_by_name(name: &str) -> Result<Box<dyn Dut>, String> {
     if name == "rtl" {
         return Ok(Box::new(rtl::RtlDut::new(1)));
