@@ -99,18 +99,3 @@ fn committed_regressions_replay() {
         dir.display()
     );
 }
-
-/// Writes the planted-bug regressions into tests/regressions (run by hand:
-/// `cargo test --test fuzz_model -- --ignored regenerate`).
-#[test]
-#[ignore]
-fn regenerate_regressions() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
-    for (name, _) in MUTATIONS {
-        let dut = format!("model+{name}");
-        let make = || fuzz::dut_by_name(&dut).unwrap();
-        let failure = fuzz::check(CASES, SEED, &make, &mut quiet).err().unwrap();
-        let file = format!("model-{}", name.to_lowercase());
-        fuzz::save_regression(&dir, &file, &dut, &failure).unwrap();
-    }
-}
