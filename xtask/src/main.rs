@@ -439,6 +439,35 @@ fn rust_tests(root: &Path, env: &ToolEnv) -> Tally {
                 t.gate("rust tests", Err(format!("nextest exited {s}")));
             }
         }
+        // nextest's JUnit report leaves `#[ignore]`d tests out: list them,
+        // so the summary line counts every test that did not run.
+        let mut list = Command::new(cargo());
+        list.current_dir(root).args([
+            "nextest",
+            "list",
+            "--workspace",
+            "--run-ignored",
+            "only",
+            "--message-format",
+            "oneline",
+        ]);
+        env.apply(&mut list);
+        match list.output() {
+            Ok(o) if o.status.success() => {
+                for line in String::from_utf8_lossy(&o.stdout).lines() {
+                    let name = line.trim();
+                    if !name.is_empty() {
+                        t.skipped += 1;
+                        t.skips.push(format!("{name}: #[ignore]"));
+                    }
+                }
+            }
+            Ok(o) => t.gate(
+                "listing ignored tests",
+                Err(format!("cargo nextest list exited {}", o.status)),
+            ),
+            Err(e) => t.gate("listing ignored tests", Err(format!("cannot run: {e}"))),
+        }
     } else {
         let mut cmd = Command::new(cargo());
         cmd.current_dir(root)
