@@ -318,8 +318,18 @@ impl AxiMemSlave {
                         let checked = mem.device_check_bytes(first, (hi - lo + 1) as u64, cycle);
                         match checked {
                             Ok(()) => {
-                                for lane in (lo..=hi).filter(|l| lanes & (1 << l) != 0) {
-                                    mem.device_write((a & !7) + lane as u64, &bytes[lane..=lane]);
+                                let run = u16::from(lanes >> lo);
+                                if run & (run + 1) == 0 {
+                                    // Contiguous strobes (the usual case):
+                                    // one copy instead of one per byte.
+                                    mem.device_write((a & !7) + lo as u64, &bytes[lo..=hi]);
+                                } else {
+                                    for lane in (lo..=hi).filter(|l| lanes & (1 << l) != 0) {
+                                        mem.device_write(
+                                            (a & !7) + lane as u64,
+                                            &bytes[lane..=lane],
+                                        );
+                                    }
                                 }
                             }
                             Err(v) => {

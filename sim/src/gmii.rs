@@ -143,7 +143,17 @@ impl Decoder {
     }
 
     /// Feed one symbol.
+    #[inline]
     pub fn push(&mut self, s: Sym, cycle: u64) {
+        // Idle between frames, most cycles of a link: count the gap only.
+        if !s.en && self.cur.is_none() {
+            self.idle = self.idle.saturating_add(1);
+            return;
+        }
+        self.push_frame(s, cycle);
+    }
+
+    fn push_frame(&mut self, s: Sym, cycle: u64) {
         if !s.en {
             if let Some(mut f) = self.cur.take() {
                 f.fcs_ok = f.sfd && fcs_ok(&f.data);

@@ -528,10 +528,24 @@ impl Hardware {
         }
     }
 
-    fn snapshot_m(m: &Model) -> AxiSnapshot {
-        AxiSnapshot {
-            aw: Chan {
-                valid: m.m_axi_awvalid() != 0,
+    /// The DMA master's channels as the coming edge samples them. Only a
+    /// channel with VALID high is read further (READY, payload): nobody
+    /// looks at the rest (see [`AxiSnapshot`]).
+    #[inline]
+    fn snapshot_m(m: &Model) -> Option<AxiSnapshot> {
+        if (m.m_axi_awvalid()
+            | m.m_axi_wvalid()
+            | m.m_axi_bvalid()
+            | m.m_axi_arvalid()
+            | m.m_axi_rvalid())
+            == 0
+        {
+            return None;
+        }
+        let mut s = AxiSnapshot::default();
+        if m.m_axi_awvalid() != 0 {
+            s.aw = Chan {
+                valid: true,
                 ready: m.m_axi_awready() != 0,
                 payload: AddrBeat {
                     id: u32::from(m.m_axi_awid()),
@@ -540,26 +554,32 @@ impl Hardware {
                     size: m.m_axi_awsize(),
                     burst: m.m_axi_awburst(),
                 },
-            },
-            w: Chan {
-                valid: m.m_axi_wvalid() != 0,
+            };
+        }
+        if m.m_axi_wvalid() != 0 {
+            s.w = Chan {
+                valid: true,
                 ready: m.m_axi_wready() != 0,
                 payload: WBeat {
                     data: m.m_axi_wdata(),
                     strb: m.m_axi_wstrb(),
                     last: m.m_axi_wlast() != 0,
                 },
-            },
-            b: Chan {
-                valid: m.m_axi_bvalid() != 0,
+            };
+        }
+        if m.m_axi_bvalid() != 0 {
+            s.b = Chan {
+                valid: true,
                 ready: m.m_axi_bready() != 0,
                 payload: BBeat {
                     id: u32::from(m.m_axi_bid()),
                     resp: m.m_axi_bresp(),
                 },
-            },
-            ar: Chan {
-                valid: m.m_axi_arvalid() != 0,
+            };
+        }
+        if m.m_axi_arvalid() != 0 {
+            s.ar = Chan {
+                valid: true,
                 ready: m.m_axi_arready() != 0,
                 payload: AddrBeat {
                     id: u32::from(m.m_axi_arid()),
@@ -568,9 +588,11 @@ impl Hardware {
                     size: m.m_axi_arsize(),
                     burst: m.m_axi_arburst(),
                 },
-            },
-            r: Chan {
-                valid: m.m_axi_rvalid() != 0,
+            };
+        }
+        if m.m_axi_rvalid() != 0 {
+            s.r = Chan {
+                valid: true,
                 ready: m.m_axi_rready() != 0,
                 payload: RBeat {
                     id: u32::from(m.m_axi_rid()),
@@ -578,14 +600,27 @@ impl Hardware {
                     resp: m.m_axi_rresp(),
                     last: m.m_axi_rlast() != 0,
                 },
-            },
+            };
         }
+        Some(s)
     }
 
-    fn snapshot_s(m: &Model) -> AxiSnapshot {
-        AxiSnapshot {
-            aw: Chan {
-                valid: m.s_axil_awvalid() != 0,
+    /// The register slave's channels, read like [`Self::snapshot_m`].
+    #[inline]
+    fn snapshot_s(m: &Model) -> Option<AxiSnapshot> {
+        if (m.s_axil_awvalid()
+            | m.s_axil_wvalid()
+            | m.s_axil_bvalid()
+            | m.s_axil_arvalid()
+            | m.s_axil_rvalid())
+            == 0
+        {
+            return None;
+        }
+        let mut s = AxiSnapshot::default();
+        if m.s_axil_awvalid() != 0 {
+            s.aw = Chan {
+                valid: true,
                 ready: m.s_axil_awready() != 0,
                 payload: AddrBeat {
                     addr: u64::from(m.s_axil_awaddr()),
@@ -593,26 +628,32 @@ impl Hardware {
                     burst: 1,
                     ..AddrBeat::default()
                 },
-            },
-            w: Chan {
-                valid: m.s_axil_wvalid() != 0,
+            };
+        }
+        if m.s_axil_wvalid() != 0 {
+            s.w = Chan {
+                valid: true,
                 ready: m.s_axil_wready() != 0,
                 payload: WBeat {
                     data: u64::from(m.s_axil_wdata()),
                     strb: m.s_axil_wstrb(),
                     last: true,
                 },
-            },
-            b: Chan {
-                valid: m.s_axil_bvalid() != 0,
+            };
+        }
+        if m.s_axil_bvalid() != 0 {
+            s.b = Chan {
+                valid: true,
                 ready: m.s_axil_bready() != 0,
                 payload: BBeat {
                     id: 0,
                     resp: m.s_axil_bresp(),
                 },
-            },
-            ar: Chan {
-                valid: m.s_axil_arvalid() != 0,
+            };
+        }
+        if m.s_axil_arvalid() != 0 {
+            s.ar = Chan {
+                valid: true,
                 ready: m.s_axil_arready() != 0,
                 payload: AddrBeat {
                     addr: u64::from(m.s_axil_araddr()),
@@ -620,9 +661,11 @@ impl Hardware {
                     burst: 1,
                     ..AddrBeat::default()
                 },
-            },
-            r: Chan {
-                valid: m.s_axil_rvalid() != 0,
+            };
+        }
+        if m.s_axil_rvalid() != 0 {
+            s.r = Chan {
+                valid: true,
                 ready: m.s_axil_rready() != 0,
                 payload: RBeat {
                     id: 0,
@@ -630,8 +673,9 @@ impl Hardware {
                     resp: m.s_axil_rresp(),
                     last: true,
                 },
-            },
+            };
         }
+        Some(s)
     }
 
     /// Evaluate one clock cycle (see the module documentation).
@@ -721,43 +765,35 @@ impl Hardware {
             let ss = Self::snapshot_s(m);
             let in_reset = n.rst_left > 0;
             if !in_reset {
-                if let Err(v) = n.chk_m.check(cycle, &sm) {
+                let r = match &sm {
+                    Some(s) => n.chk_m.check(cycle, s),
+                    None => n.chk_m.check_no_valid(cycle),
+                };
+                if let Err(v) = r {
                     self.errors.push(SimError::Protocol { nic: i, v });
                 }
-                if let Err(v) = n.chk_s.check(cycle, &ss) {
+                let r = match &ss {
+                    Some(s) => n.chk_s.check(cycle, s),
+                    None => n.chk_s.check_no_valid(cycle),
+                };
+                if let Err(v) = r {
                     self.errors.push(SimError::Protocol { nic: i, v });
                 }
             }
-            n.axil.sample(&ss, cycle);
-            if let Err(v) = n.slave.sample(&sm, &mut n.mem, cycle) {
-                self.errors.push(SimError::Dma { nic: i, v });
+            // Without VALID nothing fires: the agents have nothing to take.
+            if let Some(ss) = &ss {
+                n.axil.sample(ss, cycle);
             }
-            if sm.ar.fire() {
-                n.stats.dma_reads += 1;
-                Self::journey_dma(
+            if let Some(sm) = &sm {
+                Self::sample_dma(
                     i,
+                    &mut n.slave,
+                    &mut n.mem,
+                    &mut n.stats,
+                    sm,
                     cycle,
-                    &n.mem,
-                    false,
-                    sm.ar.payload.addr,
-                    sm.ar.payload.len,
-                    sm.ar.payload.size,
+                    &mut self.errors,
                 );
-            }
-            if sm.aw.fire() {
-                n.stats.dma_writes += 1;
-                Self::journey_dma(
-                    i,
-                    cycle,
-                    &n.mem,
-                    true,
-                    sm.aw.payload.addr,
-                    sm.aw.payload.len,
-                    sm.aw.payload.size,
-                );
-            }
-            if (sm.r.fire() && sm.r.payload.resp != 0) || (sm.b.fire() && sm.b.payload.resp != 0) {
-                n.stats.dma_error_responses += 1;
             }
             let irq = m.irq() != 0;
             if irq && !n.irq {
@@ -825,6 +861,49 @@ impl Hardware {
         for i in 0..self.nics.len() {
             let (t, r) = self.nics[i].frame_starts;
             self.window_tick(i, t, r);
+        }
+    }
+
+    /// The DMA master's handshakes of this edge: the memory agent takes
+    /// them, counters and journey events.
+    fn sample_dma(
+        i: usize,
+        slave: &mut AxiMemSlave,
+        mem: &mut HostMemory,
+        stats: &mut NicStats,
+        sm: &AxiSnapshot,
+        cycle: u64,
+        errors: &mut Vec<SimError>,
+    ) {
+        if let Err(v) = slave.sample(sm, mem, cycle) {
+            errors.push(SimError::Dma { nic: i, v });
+        }
+        if sm.ar.fire() {
+            stats.dma_reads += 1;
+            Self::journey_dma(
+                i,
+                cycle,
+                mem,
+                false,
+                sm.ar.payload.addr,
+                sm.ar.payload.len,
+                sm.ar.payload.size,
+            );
+        }
+        if sm.aw.fire() {
+            stats.dma_writes += 1;
+            Self::journey_dma(
+                i,
+                cycle,
+                mem,
+                true,
+                sm.aw.payload.addr,
+                sm.aw.payload.len,
+                sm.aw.payload.size,
+            );
+        }
+        if (sm.r.fire() && sm.r.payload.resp != 0) || (sm.b.fire() && sm.b.payload.resp != 0) {
+            stats.dma_error_responses += 1;
         }
     }
 
