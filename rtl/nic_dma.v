@@ -158,6 +158,22 @@ wire [1:0] wr_req_valid, wr_req_ready, wr_data_valid, wr_data_ready, wr_resp_val
 wire [1:0] wr_resp_resp;
 wire arb_idle, tx_idle, rx_idle;
 
+// The arbiter's side of the AXI master port; axi_skid slices sit between it
+// and the m_axi_* pins (below), so no pin reaches logic combinationally.
+wire [AXI_ID_WIDTH-1:0] arb_awid, arb_arid, arb_bid, arb_rid;
+wire [AXI_ADDR_WIDTH-1:0] arb_awaddr, arb_araddr;
+wire [7:0] arb_awlen, arb_arlen;
+wire [2:0] arb_awsize, arb_arsize, arb_awprot, arb_arprot;
+wire [1:0] arb_awburst, arb_arburst, arb_bresp, arb_rresp;
+wire arb_awlock, arb_arlock;
+wire [3:0] arb_awcache, arb_arcache;
+wire arb_awvalid, arb_awready, arb_arvalid, arb_arready;
+wire [AXI_DATA_WIDTH-1:0] arb_wdata, arb_rdata;
+wire [AXI_STRB_WIDTH-1:0] arb_wstrb;
+wire arb_wlast, arb_wvalid, arb_wready;
+wire arb_bvalid, arb_bready;
+wire arb_rlast, arb_rvalid, arb_rready;
+
 axi_dma_arb #(
     .N_RD(3),
     .N_WR(2),
@@ -189,41 +205,111 @@ arb_inst (
     .wr_data_ready(wr_data_ready),
     .wr_resp_resp(wr_resp_resp),
     .wr_resp_valid(wr_resp_valid),
-    .m_axi_awid(m_axi_awid),
-    .m_axi_awaddr(m_axi_awaddr),
-    .m_axi_awlen(m_axi_awlen),
-    .m_axi_awsize(m_axi_awsize),
-    .m_axi_awburst(m_axi_awburst),
-    .m_axi_awlock(m_axi_awlock),
-    .m_axi_awcache(m_axi_awcache),
-    .m_axi_awprot(m_axi_awprot),
-    .m_axi_awvalid(m_axi_awvalid),
-    .m_axi_awready(m_axi_awready),
-    .m_axi_wdata(m_axi_wdata),
-    .m_axi_wstrb(m_axi_wstrb),
-    .m_axi_wlast(m_axi_wlast),
-    .m_axi_wvalid(m_axi_wvalid),
-    .m_axi_wready(m_axi_wready),
-    .m_axi_bid(m_axi_bid),
-    .m_axi_bresp(m_axi_bresp),
-    .m_axi_bvalid(m_axi_bvalid),
-    .m_axi_bready(m_axi_bready),
-    .m_axi_arid(m_axi_arid),
-    .m_axi_araddr(m_axi_araddr),
-    .m_axi_arlen(m_axi_arlen),
-    .m_axi_arsize(m_axi_arsize),
-    .m_axi_arburst(m_axi_arburst),
-    .m_axi_arlock(m_axi_arlock),
-    .m_axi_arcache(m_axi_arcache),
-    .m_axi_arprot(m_axi_arprot),
-    .m_axi_arvalid(m_axi_arvalid),
-    .m_axi_arready(m_axi_arready),
-    .m_axi_rid(m_axi_rid),
-    .m_axi_rdata(m_axi_rdata),
-    .m_axi_rresp(m_axi_rresp),
-    .m_axi_rlast(m_axi_rlast),
-    .m_axi_rvalid(m_axi_rvalid),
-    .m_axi_rready(m_axi_rready)
+    .m_axi_awid(arb_awid),
+    .m_axi_awaddr(arb_awaddr),
+    .m_axi_awlen(arb_awlen),
+    .m_axi_awsize(arb_awsize),
+    .m_axi_awburst(arb_awburst),
+    .m_axi_awlock(arb_awlock),
+    .m_axi_awcache(arb_awcache),
+    .m_axi_awprot(arb_awprot),
+    .m_axi_awvalid(arb_awvalid),
+    .m_axi_awready(arb_awready),
+    .m_axi_wdata(arb_wdata),
+    .m_axi_wstrb(arb_wstrb),
+    .m_axi_wlast(arb_wlast),
+    .m_axi_wvalid(arb_wvalid),
+    .m_axi_wready(arb_wready),
+    .m_axi_bid(arb_bid),
+    .m_axi_bresp(arb_bresp),
+    .m_axi_bvalid(arb_bvalid),
+    .m_axi_bready(arb_bready),
+    .m_axi_arid(arb_arid),
+    .m_axi_araddr(arb_araddr),
+    .m_axi_arlen(arb_arlen),
+    .m_axi_arsize(arb_arsize),
+    .m_axi_arburst(arb_arburst),
+    .m_axi_arlock(arb_arlock),
+    .m_axi_arcache(arb_arcache),
+    .m_axi_arprot(arb_arprot),
+    .m_axi_arvalid(arb_arvalid),
+    .m_axi_arready(arb_arready),
+    .m_axi_rid(arb_rid),
+    .m_axi_rdata(arb_rdata),
+    .m_axi_rresp(arb_rresp),
+    .m_axi_rlast(arb_rlast),
+    .m_axi_rvalid(arb_rvalid),
+    .m_axi_rready(arb_rready)
+);
+
+/*
+ * Register slices on all five channels of the AXI master port: one clock of
+ * latency each way, full throughput, every m_axi_* output a flip-flop and
+ * every m_axi_* input registered before it reaches the arbiter. Held by rst
+ * only, like the arbiter: during CTRL.RST the arbiter drains through them.
+ * A beat inside a slice is still counted as outstanding by the arbiter (it
+ * counts AR/AW when the slice takes them and R/B when the slice hands them
+ * on), so bus_idle covers the slices too.
+ */
+localparam AX_W = AXI_ID_WIDTH + AXI_ADDR_WIDTH + 8 + 3 + 2 + 1 + 4 + 3;
+
+axi_skid #(.WIDTH(AX_W)) ar_slice (
+    .clk(clk),
+    .rst(rst),
+    .s_data({arb_arid, arb_araddr, arb_arlen, arb_arsize, arb_arburst, arb_arlock,
+             arb_arcache, arb_arprot}),
+    .s_valid(arb_arvalid),
+    .s_ready(arb_arready),
+    .m_data({m_axi_arid, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst, m_axi_arlock,
+             m_axi_arcache, m_axi_arprot}),
+    .m_valid(m_axi_arvalid),
+    .m_ready(m_axi_arready)
+);
+
+axi_skid #(.WIDTH(AX_W)) aw_slice (
+    .clk(clk),
+    .rst(rst),
+    .s_data({arb_awid, arb_awaddr, arb_awlen, arb_awsize, arb_awburst, arb_awlock,
+             arb_awcache, arb_awprot}),
+    .s_valid(arb_awvalid),
+    .s_ready(arb_awready),
+    .m_data({m_axi_awid, m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst, m_axi_awlock,
+             m_axi_awcache, m_axi_awprot}),
+    .m_valid(m_axi_awvalid),
+    .m_ready(m_axi_awready)
+);
+
+axi_skid #(.WIDTH(AXI_DATA_WIDTH + AXI_STRB_WIDTH + 1)) w_slice (
+    .clk(clk),
+    .rst(rst),
+    .s_data({arb_wdata, arb_wstrb, arb_wlast}),
+    .s_valid(arb_wvalid),
+    .s_ready(arb_wready),
+    .m_data({m_axi_wdata, m_axi_wstrb, m_axi_wlast}),
+    .m_valid(m_axi_wvalid),
+    .m_ready(m_axi_wready)
+);
+
+axi_skid #(.WIDTH(AXI_ID_WIDTH + 2)) b_slice (
+    .clk(clk),
+    .rst(rst),
+    .s_data({m_axi_bid, m_axi_bresp}),
+    .s_valid(m_axi_bvalid),
+    .s_ready(m_axi_bready),
+    .m_data({arb_bid, arb_bresp}),
+    .m_valid(arb_bvalid),
+    .m_ready(arb_bready)
+);
+
+axi_skid #(.WIDTH(AXI_ID_WIDTH + AXI_DATA_WIDTH + 2 + 1)) r_slice (
+    .clk(clk),
+    .rst(rst),
+    .s_data({m_axi_rid, m_axi_rdata, m_axi_rresp, m_axi_rlast}),
+    .s_valid(m_axi_rvalid),
+    .s_ready(m_axi_rready),
+    .m_data({arb_rid, arb_rdata, arb_rresp, arb_rlast}),
+    .m_valid(arb_rvalid),
+    .m_ready(arb_rready)
 );
 
 wire tx_err_valid, rx_err_valid;

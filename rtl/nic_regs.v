@@ -176,11 +176,55 @@ localparam [3:0] S_COUNT = 4'd15;
 /*
  * AXI4-Lite write channel: AW and W are taken together, B follows
  */
-reg s_axil_bvalid_reg;
-wire wr_fire = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid_reg;
+/*
+ * Register slices on AW, W and AR (axi_skid): the s_axil_*ready outputs are
+ * flip-flops and no s_axil_* input reaches the register logic
+ * combinationally. Each adds one clock to an access.
+ */
+wire [16:0] aw_addr, ar_addr;
+wire [31:0] w_data;
+wire [3:0] w_strb;
+wire aw_valid, w_valid, ar_valid;
+wire aw_ready, w_ready, ar_ready;
 
-assign s_axil_awready = wr_fire;
-assign s_axil_wready = wr_fire;
+axi_skid #(.WIDTH(17)) aw_slice (
+    .clk(clk),
+    .rst(rst),
+    .s_data(s_axil_awaddr[16:0]),
+    .s_valid(s_axil_awvalid),
+    .s_ready(s_axil_awready),
+    .m_data(aw_addr),
+    .m_valid(aw_valid),
+    .m_ready(aw_ready)
+);
+
+axi_skid #(.WIDTH(36)) w_slice (
+    .clk(clk),
+    .rst(rst),
+    .s_data({s_axil_wdata, s_axil_wstrb}),
+    .s_valid(s_axil_wvalid),
+    .s_ready(s_axil_wready),
+    .m_data({w_data, w_strb}),
+    .m_valid(w_valid),
+    .m_ready(w_ready)
+);
+
+axi_skid #(.WIDTH(17)) ar_slice (
+    .clk(clk),
+    .rst(rst),
+    .s_data(s_axil_araddr[16:0]),
+    .s_valid(s_axil_arvalid),
+    .s_ready(s_axil_arready),
+    .m_data(ar_addr),
+    .m_valid(ar_valid),
+    .m_ready(ar_ready)
+);
+
+reg s_axil_bvalid_reg;
+wire wr_fire = aw_valid && w_valid && !s_axil_bvalid_reg;
+
+assign aw_ready = wr_fire;
+assign w_ready = wr_fire;
 assign s_axil_bresp = 2'b00;
 assign s_axil_bvalid = s_axil_bvalid_reg;
 
@@ -195,10 +239,9 @@ always @(posedge clk) begin
     end
 end
 
-wire [16:0] wr_addr = {s_axil_awaddr[16:2], 2'b00};
-wire [31:0] wr_mask = {{8{s_axil_wstrb[3]}}, {8{s_axil_wstrb[2]}},
-                       {8{s_axil_wstrb[1]}}, {8{s_axil_wstrb[0]}}};
-wire [31:0] wr_data = s_axil_wdata & wr_mask;
+wire [16:0] wr_addr = {aw_addr[16:2], 2'b00};
+wire [31:0] wr_mask = {{8{w_strb[3]}}, {8{w_strb[2]}}, {8{w_strb[1]}}, {8{w_strb[0]}}};
+wire [31:0] wr_data = w_data & wr_mask;
 
 // merge a write into a stored value under the byte strobes
 function [31:0] merge(input [31:0] old);
@@ -213,9 +256,9 @@ reg [16:0] rd_addr_reg;
 reg s_axil_rvalid_reg;
 reg [31:0] s_axil_rdata_reg;
 
-wire rd_fire = s_axil_arvalid && !rd_stage_reg && !s_axil_rvalid_reg;
+wire rd_fire = ar_valid && !rd_stage_reg && !s_axil_rvalid_reg;
 
-assign s_axil_arready = rd_fire;
+assign ar_ready = rd_fire;
 assign s_axil_rdata = s_axil_rdata_reg;
 assign s_axil_rresp = 2'b00;
 assign s_axil_rvalid = s_axil_rvalid_reg;
@@ -226,7 +269,7 @@ wire rd_cap = rd_stage_reg;
 always @(posedge clk) begin
     rd_stage_reg <= rd_fire;
     if (rd_fire) begin
-        rd_addr_reg <= {s_axil_araddr[16:2], 2'b00};
+        rd_addr_reg <= {ar_addr[16:2], 2'b00};
     end
     if (rd_cap) begin
         s_axil_rvalid_reg <= 1'b1;
@@ -263,7 +306,7 @@ always @(posedge clk) begin
         mta_mem[wr_addr[8:2]] <= merge(mta_mem[wr_addr[8:2]]);
     end
     if (rd_fire) begin
-        mta_rd_reg <= mta_mem[s_axil_araddr[8:2]];
+        mta_rd_reg <= mta_mem[ar_addr[8:2]];
     end
     if (mta_req) begin
         mta_lookup_word_reg <= mta_mem[mta_index[11:5]];
@@ -587,8 +630,8 @@ always @(posedge clk) begin
 end
 
 // unused: protection bits (every access is treated alike)
-wire unused_ok = &{1'b0, s_axil_awprot, s_axil_arprot, s_axil_awaddr[1:0], s_axil_araddr[1:0],
-                   s_axil_araddr[16:9], ctrl_reg[31:27], ctrl_reg[25:7], ctrl_reg[5:0]};
+wire unused_ok = &{1'b0, s_axil_awprot, s_axil_arprot, aw_addr[1:0], ar_addr[1:0],
+                   ar_addr[16:9], ctrl_reg[31:27], ctrl_reg[25:7], ctrl_reg[5:0]};
 
 endmodule
 

@@ -154,6 +154,24 @@ always @(posedge clk) begin
 end
 
 /*
+ * link_up comes from the PHY, outside this clock domain: two flip-flops
+ * before any logic uses it (STATUS.LU and ICR.LSC follow two clocks later).
+ * Not reset: the synchronizer tracks the pin through reset, so the core
+ * leaves reset with the settled value.
+ */
+reg [1:0] link_up_sync_reg;
+
+initial begin
+    link_up_sync_reg = 2'b00;
+end
+
+always @(posedge clk) begin
+    link_up_sync_reg <= {link_up_sync_reg[0], link_up};
+end
+
+wire link_up_s = link_up_sync_reg[1];
+
+/*
  * Register block
  */
 wire cfg_ctrl_slu;
@@ -252,7 +270,7 @@ regs_inst (
     .ims(ims),
     .soft_rst_req(soft_rst_req),
     .soft_rst_active(soft_rst_active_reg),
-    .link_up(link_up),
+    .link_up(link_up_s),
     .quiescent(quiescent),
     .tx_stopped(tx_stopped),
     .rx_stopped(rx_stopped),
@@ -307,7 +325,7 @@ nic_intr intr_inst (
     .ev_rxdmt0(ev_rxdmt0),
     .ev_rxo(stat_rx_missed),
     .ev_dmaerr(dmaerr_valid),
-    .link_up(link_up),
+    .link_up(link_up_s),
     .irq(irq),
     .busy(intr_busy)
 );

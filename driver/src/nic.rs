@@ -342,6 +342,11 @@ pub struct Nic<R: RegisterAccess, D: DmaMemory, P: Platform> {
     wd_clean: u16,
     wd_progress: Instant,
     last_dma_error: Option<DmaErrorReport>,
+    /// Frames reported done (DD) since the last hardware reset.
+    tx_done_epoch: u64,
+    /// TPT + TXDROPC totals at the last hardware reset: with the frames
+    /// done since, what tells the frames a reset strands in the TX FIFO.
+    tx_hw_base: u64,
 }
 
 impl<R: RegisterAccess, D: DmaMemory, P: Platform> core::fmt::Debug for Nic<R, D, P> {
@@ -425,6 +430,7 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
     /// (in interrupt mode) interrupts, and read the link state.
     pub fn probe(mut regs: R, mut dma: D, mut plat: P, cfg: Config) -> Result<Self, ProbeError> {
         let rx_buf_len = check_config(&cfg)?;
+        hw_quiesce(&mut regs, &mut plat);
         hw_reset(&mut regs, &mut plat, cfg.reset_timeout).map_err(|_| ProbeError::ResetTimeout)?;
         let mac = match cfg.mac {
             Some(m) => m,
@@ -476,6 +482,8 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             wd_clean: 0,
             wd_progress: now,
             last_dma_error: None,
+            tx_done_epoch: 0,
+            tx_hw_base: 0,
         };
         // Start the statistics from zero whatever ran before.
         let mut discard = HwStats::default();
@@ -781,6 +789,7 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             }
             self.tx.next_to_clean = j;
             self.st.tx_packets += 1;
+            self.tx_done_epoch += 1;
             done += 1;
             trace!(target: "journey", layer = "driver", event = "tx_done", id = b.id.0, idx = b.last,
                    ns = self.plat.now().as_nanos());
@@ -1119,10 +1128,18 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
     /// configuration while the NIC is quiet.
     fn reset_with(&mut self, new: Option<(Config, usize)>) -> Result<(), ResetError> {
         self.irq_disable();
+        hw_quiesce(&mut self.regs, &mut self.plat);
         self.update_stats();
         let res = hw_reset(&mut self.regs, &mut self.plat, self.cfg.reset_timeout);
-        // Frames the NIC reported done are transmitted, not dropped.
+        // Frames the NIC reported done were fetched into its TX FIFO; those
+        // the MAC had not sent (TPT) or dropped itself (TXDROPC) when
+        // TCTL.EN fell are flushed by the reset: dropped, and counted.
         self.clean_tx();
+        let hw_tx = self.hw.tpt.wrapping_add(self.hw.txdropc);
+        let handled = hw_tx.wrapping_sub(self.tx_hw_base);
+        self.st.tx_dropped_reset += self.tx_done_epoch.saturating_sub(handled);
+        self.tx_done_epoch = 0;
+        self.tx_hw_base = hw_tx;
         // Buffers are released after the reset attempt, when the NIC no
         // longer owns them.
         self.release_buffers();
@@ -1352,6 +1369,7 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
     /// buffer, free the rings, and hand the HAL objects back.
     pub fn remove(mut self) -> (R, D, P) {
         self.irq_disable();
+        hw_quiesce(&mut self.regs, &mut self.plat);
         self.update_stats();
         let _ = hw_reset(&mut self.regs, &mut self.plat, self.cfg.reset_timeout);
         self.release_buffers();
@@ -1361,18 +1379,31 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
     }
 }
 
-/// e1000_reset_hw: mask interrupts, stop the receiver and transmitter, set
-/// CTRL.RST and wait (bounded, in steps of 1 us of simulated time) until it
-/// self-clears; then mask again and clear pending causes.
+/// Wire time of the longest frame the NIC can be sending: preamble and SFD,
+/// the frame with FCS, the inter-frame gap, at 8 ns per byte (1000BASE-T).
+pub(crate) const MAX_FRAME_WIRE_NS: u64 = (8 + MAX_LONG_FRAME as u64 + 12) * 8;
+
+/// First half of e1000_reset_hw: mask interrupts, stop the receiver and
+/// transmitter, and let a frame already on the wire finish (TCTL.EN = 0
+/// starts no new frame; e1000 sleeps for this). Without the wait the reset
+/// would cut the frame short: the peer would see a runt with a bad FCS,
+/// lost without being counted. The statistics are final after this.
+fn hw_quiesce<R: RegisterAccess, P: Platform>(regs: &mut R, plat: &mut P) {
+    regs.write32(reg::IMC, u32::MAX);
+    regs.write32(reg::RCTL, 0);
+    regs.write32(reg::TCTL, 0);
+    plat.delay_ns(MAX_FRAME_WIRE_NS);
+}
+
+/// Second half of e1000_reset_hw, after [`hw_quiesce`]: set CTRL.RST and
+/// wait (bounded, in steps of 1 us of simulated time) until it self-clears;
+/// then mask again and clear pending causes.
 fn hw_reset<R: RegisterAccess, P: Platform>(
     regs: &mut R,
     plat: &mut P,
     timeout: Duration,
 ) -> Result<(), ResetError> {
     const STEP_NS: u64 = 1_000;
-    regs.write32(reg::IMC, u32::MAX);
-    regs.write32(reg::RCTL, 0);
-    regs.write32(reg::TCTL, 0);
     let ctrl = Ctrl(regs.read32(reg::CTRL));
     regs.write32(reg::CTRL, (ctrl | Ctrl::RST).bits());
     let steps = (timeout.as_nanos() / STEP_NS).max(1);

@@ -286,7 +286,15 @@ impl<B: Backend> Bench<B> {
             self.offer_each(want_ab, want_ba, lo, hi);
             self.step(dt_ns);
             steps += 1;
-            assert!(steps < 10 * n + 10_000, "no progress");
+            if steps >= 10 * n + 10_000 {
+                panic!(
+                    "no progress: a->b sent {} of {target_ab}, b->a {} of {target_ba}\na: {:?}\nb: {:?}",
+                    self.ab.sent,
+                    self.ba.sent,
+                    self.a.stats().entries(),
+                    self.b.stats().entries(),
+                );
+            }
         }
         self.drain();
     }
