@@ -11,12 +11,33 @@
 //!    runtime and `csrc/shim.cpp` with the `cc` crate at -O3 whatever the
 //!    Rust profile (`NICSIM_MODEL_OPT=0..3` overrides it), through ccache
 //!    when it is installed.
-//! 5. Link `csrc/bench_main.cpp` against the same model as a plain C++
+//! 5. At -O3, unless `NICSIM_MODEL_PGO=0`, with GCC: profile-guided
+//!    optimisation. The same files are first compiled instrumented
+//!    (`-fprofile-generate=$OUT_DIR/pgo -fprofile-update=single`; without
+//!    the time profile, which differs from run to run) into the
+//!    same object paths as the final build, `csrc/pgo_train.cpp` is linked
+//!    against them and run once (a fixed, deterministic NIC workload: driver
+//!    init, TX ring, GMII loopback into RX, DMA with back-pressure,
+//!    interrupts, statistics), and the final objects are compiled with
+//!    `-fprofile-use=$OUT_DIR/pgo -fprofile-partial-training`. GCC names each
+//!    `.gcda` after its object's absolute path, so the two compilations find
+//!    each other's files. If the trainer fails (an RTL change broke what it
+//!    does), the model is built without a profile and a `cargo:warning` says
+//!    why; `NICSIM_MODEL_PGO=1` makes that an error instead.
+//! 6. Link `csrc/bench_main.cpp` against the same model as a plain C++
 //!    benchmark binary (`NIC_BENCH_MAIN` points at it).
 //!
 //! Only changes under `rtl/`, `sim/rtl/`, `sim/csrc/` and `$VERILATOR_ROOT`
-//! rerun this script, so a second `cargo test` neither re-verilates nor
-//! recompiles the model.
+//! (and the variables named above) rerun this script, so a second
+//! `cargo test` neither re-verilates nor recompiles the model.
+//!
+//! ccache: it caches both PGO compilations (the `-fprofile-use` one keyed on
+//! the `.gcda` contents, which the deterministic trainer reproduces exactly
+//! when the instrumented objects come from the cache). ccache 4.7 refuses to
+//! cache a command line with a `-fprofile-*` option it does not know, such as
+//! `-fprofile-update` and `-fprofile-partial-training`, so those (and
+//! `-fno-profile-reorder-functions`) reach GCC's `cc1plus` through a specs
+//! file (`-specs=`) instead of the command line.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -263,6 +284,167 @@ fn compiler(out: &Path) -> PathBuf {
     path
 }
 
+/// Whether the model is built with a training profile (`NICSIM_MODEL_PGO`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pgo {
+    /// `NICSIM_MODEL_PGO=0`, or an opt level below 3.
+    Off,
+    /// Unset (the default): train; without a profile if training fails.
+    Auto,
+    /// `NICSIM_MODEL_PGO=1`: a failed training fails the build.
+    Required,
+}
+
+fn pgo_mode(opt: u32) -> Pgo {
+    let mode = match std::env::var("NICSIM_MODEL_PGO") {
+        Err(_) => Pgo::Auto,
+        Ok(v) => match v.trim() {
+            "0" => Pgo::Off,
+            "1" => Pgo::Required,
+            "" | "auto" => Pgo::Auto,
+            _ => fail(&format!(
+                "NICSIM_MODEL_PGO={v:?}: expected 0 (off), 1 (required) or auto"
+            )),
+        },
+    };
+    // The quick builds (NICSIM_MODEL_OPT=0..2, the planted-bug variants)
+    // stay quick: no second compilation, no training run.
+    if opt < 3 { Pgo::Off } else { mode }
+}
+
+/// The major version when `cxx` is GCC (`-fprofile-partial-training` needs
+/// GCC 10; Clang's profiles work differently and are not supported here).
+fn gcc_major(cxx: &str) -> Option<u32> {
+    let out = Command::new(cxx).arg("-v").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let line = text.lines().find(|l| l.starts_with("gcc version "))?;
+    line["gcc version ".len()..]
+        .split('.')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// A GCC specs file that adds `opts` to every `cc1plus` command line: the
+/// way to pass options that ccache does not know without making it refuse to
+/// cache (see the module comment).
+///
+/// ccache keys on a specs file's size and modification time, not on its
+/// contents, so the time is set to a function of the contents: a rewritten
+/// (or, after `cargo clean`, recreated) file with the same options keeps its
+/// key, and different options get a different one.
+fn specs_file(path: &Path, opts: &str) -> Result<PathBuf, String> {
+    let text = format!("*cc1plus:\n+ {opts}\n\n");
+    let err = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    fs::write(path, &text).map_err(err)?;
+    // FNV-1a: stable across Rust versions, unlike DefaultHasher.
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs((1 << 30) | (hash >> 34));
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(time))
+        .map_err(err)?;
+    Ok(path.to_path_buf())
+}
+
+/// Runs `cmd`; an error (with its stderr) unless it exits with success.
+fn run_ok(cmd: &mut Command, what: &str) -> Result<(), String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{what}: cannot run {:?}: {e}", cmd.get_program()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim_end()
+    ))
+}
+
+/// Step 5: compile `build` instrumented into its usual object paths, link
+/// `csrc/pgo_train.cpp` against the objects, run it, and check that the
+/// profile is where `-fprofile-use` will look. Returns the profile
+/// directory.
+fn pgo_train(
+    build: &cc::Build,
+    cxx: &Path,
+    out: &Path,
+    csrc: &Path,
+    cflags: &[String],
+    libs: &[&str],
+) -> Result<PathBuf, String> {
+    let dir = out.join("pgo");
+    let _ = fs::remove_dir_all(&dir);
+    let specs = specs_file(
+        &out.join("pgo-generate.specs"),
+        "-fprofile-update=single -fno-profile-reorder-functions",
+    )?;
+    let mut instr = build.clone();
+    instr
+        .flag(format!("-fprofile-generate={}", dir.display()))
+        .flag(format!("-specs={}", specs.display()));
+    let objects = instr
+        .try_compile_intermediates()
+        .map_err(|e| format!("instrumented compilation failed: {e}"))?;
+
+    let exe = out.join("pgo_train");
+    let mut link = Command::new(cxx);
+    link.args(["-std=c++20", "-O2", "-o"])
+        .arg(&exe)
+        .arg(csrc.join("pgo_train.cpp"))
+        .args(cflags)
+        .args(&objects)
+        .arg("-lgcov")
+        .args(libs);
+    run_ok(&mut link, &format!("linking {}", exe.display()))?;
+
+    // Counters of an earlier run in the same directory would be added to.
+    let _ = fs::remove_dir_all(&dir);
+    // An empty environment: the stack addresses the value profiles may see
+    // do not depend on the caller's (see csrc/pgo_train.cpp).
+    run_ok(Command::new(&exe).env_clear(), &exe.display().to_string())?;
+
+    // GCC writes `<dir>/<absolute object path without .o>.gcda` and reads
+    // the same name for the same object path; the model's evaluation code
+    // (the fast root classes) must have one.
+    let gcda = |o: &Path| {
+        PathBuf::from(format!(
+            "{}{}",
+            dir.display(),
+            o.with_extension("gcda").display()
+        ))
+    };
+    let eval: Vec<&PathBuf> = objects
+        .iter()
+        .filter(|o| {
+            o.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains("___024root__") && !n.contains("Slow"))
+        })
+        .collect();
+    let missing: Vec<String> = eval
+        .iter()
+        .filter(|o| !gcda(o).is_file())
+        .map(|o| gcda(o).display().to_string())
+        .collect();
+    if eval.is_empty() || !missing.is_empty() {
+        return Err(format!(
+            "the training run left no profile for the model's evaluation code (looked for {})",
+            if missing.is_empty() {
+                "the ___024root objects".to_string()
+            } else {
+                missing.join(", ")
+            }
+        ));
+    }
+    Ok(dir)
+}
+
 fn main() {
     let manifest = PathBuf::from(
         std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| fail("CARGO_MANIFEST_DIR unset")),
@@ -282,6 +464,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
     println!("cargo:rerun-if-env-changed=CXX");
     println!("cargo:rerun-if-env-changed=NICSIM_MODEL_OPT");
+    println!("cargo:rerun-if-env-changed=NICSIM_MODEL_PGO");
 
     let Some(vroot) = verilator_root(&workspace) else {
         fail("Verilator not found: run `cargo xtask bootstrap`");
@@ -432,6 +615,55 @@ fn main() {
     for (k, v) in &defines {
         build.define(k, v.as_str());
     }
+    // What a main() linked against the model needs (steps 5 and 6).
+    let mut cflags = vec![
+        format!("-I{}", vdir.display()),
+        format!("-I{}", include.display()),
+        format!("-I{}", include.join("vltstd").display()),
+    ];
+    cflags.extend(defines.iter().map(|(k, v)| format!("-D{k}={v}")));
+    let mut libs = vec!["-lpthread"];
+    if fst {
+        libs.extend(["-llz4", "-lz"]);
+    }
+
+    // 5. Profile-guided optimisation.
+    let pgo = pgo_mode(opt);
+    let raw_cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".to_string());
+    let profile = if pgo == Pgo::Off {
+        Err(None)
+    } else if gcc_major(&raw_cxx).is_some_and(|v| v >= 10) {
+        pgo_train(&build, &cxx, &out, &csrc, &cflags, &libs).map_err(Some)
+    } else {
+        Err(Some(format!(
+            "{raw_cxx} is not GCC 10 or later: profile-guided optimisation needs GCC"
+        )))
+    };
+    match profile {
+        Ok(dir) => {
+            let specs = specs_file(
+                &out.join("pgo-use.specs"),
+                "-fprofile-partial-training -fno-profile-reorder-functions",
+            )
+            .unwrap_or_else(|e| fail(&e));
+            build
+                .flag(format!("-fprofile-use={}", dir.display()))
+                .flag(format!("-specs={}", specs.display()))
+                // Objects that ran no code in training (the constant
+                // pool) have no .gcda; untrained functions elsewhere are
+                // compiled as without a profile (partial training).
+                .flag("-Wno-missing-profile");
+        }
+        Err(None) => {}
+        Err(Some(why)) if pgo == Pgo::Required => fail(&format!("NICSIM_MODEL_PGO=1: {why}")),
+        Err(Some(why)) => {
+            // A half-edited RTL tree must not block everyone's build: the
+            // model is then compiled as without PGO (slower, not wrong).
+            for line in format!("model built without PGO: {why}").lines() {
+                println!("cargo:warning={line}");
+            }
+        }
+    }
     build.compile("nic_model");
     println!("cargo:rustc-link-lib=pthread");
     if fst {
@@ -439,22 +671,14 @@ fn main() {
         println!("cargo:rustc-link-lib=z");
     }
 
-    // 5. The C++ benchmark binary on the same model.
+    // 6. The C++ benchmark binary on the same model.
     let bench = out.join("nic_bench_main");
     let mut link = Command::new(&cxx);
     link.args(["-std=c++20", &format!("-O{opt}"), "-o"])
         .arg(&bench)
         .arg(csrc.join("bench_main.cpp"))
-        .arg(format!("-I{}", vdir.display()))
-        .arg(format!("-I{}", include.display()))
-        .arg(format!("-I{}", include.join("vltstd").display()));
-    for (k, v) in &defines {
-        link.arg(format!("-D{k}={v}"));
-    }
-    link.arg(out.join("libnic_model.a")).arg("-lpthread");
-    if fst {
-        link.args(["-llz4", "-lz"]);
-    }
+        .args(&cflags);
+    link.arg(out.join("libnic_model.a")).args(&libs);
     match link.status() {
         Ok(s) if s.success() => {}
         Ok(s) => fail(&format!("linking {} failed ({s})", bench.display())),
