@@ -527,11 +527,15 @@ wire [3:0] rd_stat_idx = stat_index(rd_addr_reg);
 integer k_st;
 
 always @(posedge clk) begin
-    for (k_st = 0; k_st < S_COUNT; k_st = k_st + 1) begin
-        if (rd_cap && rd_stat_idx == k_st[3:0]) begin
-            stat_reg[k_st] <= {31'd0, stat_inc[k_st]};
-        end else if (stat_inc[k_st] && stat_reg[k_st] != 32'hFFFFFFFF) begin
-            stat_reg[k_st] <= stat_reg[k_st] + 32'd1;
+    // (the guard changes nothing; most clocks no counter moves, and a
+    // simulator then skips the loop)
+    if (rd_cap || stat_inc != {S_COUNT{1'b0}}) begin
+        for (k_st = 0; k_st < S_COUNT; k_st = k_st + 1) begin
+            if (rd_cap && rd_stat_idx == k_st[3:0]) begin
+                stat_reg[k_st] <= {31'd0, stat_inc[k_st]};
+            end else if (stat_inc[k_st] && stat_reg[k_st] != 32'hFFFFFFFF) begin
+                stat_reg[k_st] <= stat_reg[k_st] + 32'd1;
+            end
         end
     end
     if (rd_cap && rd_addr_reg == REG_GORCL) begin

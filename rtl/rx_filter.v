@@ -114,11 +114,15 @@ always @* begin
     endcase
 end
 
+// compared only in the one clock that uses the result (STATE_DECIDE): the
+// other clocks a simulator skips the sixteen 48-bit compares
 always @* begin
     exact = 1'b0;
-    for (i = 0; i < RA_ENTRIES; i = i + 1) begin
-        if (cfg_ra_valid[i] && cfg_ra_addr[48*i +: 48] == da_reg) begin
-            exact = 1'b1;
+    if (state_reg == STATE_DECIDE) begin
+        for (i = 0; i < RA_ENTRIES; i = i + 1) begin
+            if (cfg_ra_valid[i] && cfg_ra_addr[48*i +: 48] == da_reg) begin
+                exact = 1'b1;
+            end
         end
     end
 end

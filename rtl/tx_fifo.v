@@ -232,12 +232,12 @@ always @* begin
                 bank_waddr[b*RA +: RA] = ins_addr1[BA-1:3];
                 bank_wdata[b*8 +: 8] = csum_field[7:0];
             end
-        end else begin
+        end else if (beat) begin
             // Lane of this beat that lands in bank b.
             lane_b = b[2:0] - wr_base[2:0];
             // Row of wr_base + lane_b: one further when it wraps past lane 7.
             addr_b = wr_base[BA-1:3] + {{(RA-1){1'b0}}, (b[2:0] < wr_base[2:0])};
-            bank_we[b] = beat && !drop_now && ({1'b0, lane_b} < nbytes);
+            bank_we[b] = !drop_now && ({1'b0, lane_b} < nbytes);
             bank_waddr[b*RA +: RA] = addr_b;
             bank_wdata[b*8 +: 8] = s_axis_tdata[lane_b*8 +: 8];
         end
