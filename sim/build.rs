@@ -6,7 +6,9 @@
 //! 2. Verilate `sim/rtl/nic_sim_top.v` (nic_top plus waveform markers) with
 //!    the modules of `rtl/` into `$OUT_DIR/verilated`.
 //! 3. Generate the port table (`nic_ports.h` for C++, `ports.rs` for Rust)
-//!    from the generated model header, so the two never disagree.
+//!    from the generated model header, so the two never disagree; read the
+//!    generated scheduler to decide whether the falling clock edge may skip
+//!    its evaluation (`csrc/nic_edges.h`, `NIC_FAST_EDGES`).
 //! 4. Compile the files listed in `Vnic_sim_top_classes.mk`, the Verilator
 //!    runtime and `csrc/shim.cpp` with the `cc` crate at -O3 whatever the
 //!    Rust profile (`NICSIM_MODEL_OPT=0..3` overrides it), through ccache
@@ -223,6 +225,94 @@ fn gen_rust_ports(ports: &[Port]) -> String {
     }
     s.push_str("];\n");
     s
+}
+
+/// Whether the falling edge may skip its evaluation (`csrc/nic_edges.h`):
+/// reads the generated scheduler. `Err` says which property does not hold.
+///
+/// (a) The only edge trigger is `posedge clk`: the active region's trigger
+///     function compares `clk` with its previous value and nothing else
+///     (no `negedge` logic, no other clock or asynchronous reset).
+/// (b) No output port is assigned in the input-combinational (`ico`)
+///     region: no output follows an input without a register in between,
+///     so the outputs after the falling edge are those after the rising
+///     edge before it.
+fn fast_edges_check(vdir: &Path, ports: &[Port]) -> Result<(), String> {
+    let mut src = String::new();
+    let entries = fs::read_dir(vdir).map_err(|e| format!("cannot list {}: {e}", vdir.display()))?;
+    let mut names: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with(&format!("{PREFIX}___024root")) && n.ends_with(".cpp")
+            })
+        })
+        .collect();
+    names.sort();
+    for p in &names {
+        src.push_str(
+            &fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+        );
+    }
+    const PREV: &str = "__Vtrigprevexpr___TOP__";
+    let mut prevs: Vec<&str> = src
+        .match_indices(PREV)
+        .map(|(i, _)| {
+            let rest = &src[i..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    prevs.sort_unstable();
+    prevs.dedup();
+    if prevs != [format!("{PREV}clk__0")] {
+        return Err(format!("edge triggers other than posedge clk: {prevs:?}"));
+    }
+    if !src.contains(&format!("{PREFIX}___024root___eval_triggers_vec__act")) {
+        return Err("no active-region trigger function in the generated code".into());
+    }
+    // Bodies of the ico functions: from each definition to the next line
+    // that closes a function at column 0.
+    let mut driven = Vec::new();
+    let mut in_ico = false;
+    for line in src.lines() {
+        if line.starts_with("void ") && line.contains("___ico_") && line.ends_with('{') {
+            in_ico = true;
+            continue;
+        }
+        if in_ico && line.starts_with('}') {
+            in_ico = false;
+            continue;
+        }
+        if !in_ico {
+            continue;
+        }
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix("vlSelfRef.") else {
+            continue;
+        };
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        let assigns = rest[end..].trim_start();
+        let assigns =
+            assigns.starts_with('=') && !assigns.starts_with("==") || assigns.starts_with('[');
+        if assigns && ports.iter().any(|p| !p.input && p.name == name) {
+            driven.push(name.to_string());
+        }
+    }
+    if !driven.is_empty() {
+        driven.sort();
+        driven.dedup();
+        return Err(format!(
+            "outputs follow inputs without a register: {}",
+            driven.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// Reads `VAR += \` continuation lists from the Verilator classes makefile.
@@ -527,6 +617,14 @@ fn main() {
     };
     write(vdir.join("nic_ports.h"), gen_c_ports(&ports));
     write(out.join("ports.rs"), gen_rust_ports(&ports));
+    // 3b. Can the falling edge skip its evaluation (csrc/nic_edges.h)?
+    let fast_edges = match fast_edges_check(&vdir, &ports) {
+        Ok(()) => true,
+        Err(why) => {
+            println!("cargo:warning=both clock edges evaluate in full: {why}");
+            false
+        }
+    };
 
     // 4. Compile.
     let mk_path = vdir.join(format!("{PREFIX}_classes.mk"));
@@ -586,6 +684,7 @@ fn main() {
         ("VM_TRACE_FST", flag("VM_TRACE_FST").to_string()),
         ("VM_TRACE_VCD", flag("VM_TRACE_VCD").to_string()),
         ("VM_TRACE_SAIF", "0".to_string()),
+        ("NIC_FAST_EDGES", u8::from(fast_edges).to_string()),
     ];
     // The model's C++ optimisation level: -O3 unless NICSIM_MODEL_OPT says
     // otherwise (the planted-bug test builds five throwaway variants at -O1,

@@ -276,28 +276,24 @@ pub fn rx_symbols(seed: u64) -> Vec<u8> {
 
 /// The Rust loop with receive traffic: the same work as `nic_bench_main
 /// CYCLES FILE` (reset for 16 cycles, then per clock: drive the symbol,
-/// clk=0/eval, clk=1/eval). Returns the wall time of the timed loop.
+/// falling edge, rising edge). Returns the wall time of the timed loop.
 pub fn rust_rx_loop(cycles: u64, symbols: &[u8]) -> Duration {
     let mut m = sim::ffi::Model::new();
     m.set_link_up(1);
     m.set_rst(1);
     for _ in 0..16 {
-        m.set_clk(0);
-        m.eval(0);
-        m.set_clk(1);
-        m.eval(0);
+        m.fall(0);
+        m.rise(0);
     }
     m.set_rst(0);
     let pairs: Vec<(u8, u8)> = symbols.chunks_exact(2).map(|c| (c[0], c[1])).collect();
     let start = Instant::now();
     for &(d, fl) in pairs.iter().cycle().take(cycles as usize) {
-        m.set_clk(0);
         m.set_gmii_rxd(d);
         m.set_gmii_rx_dv(fl & 1);
         m.set_gmii_rx_er((fl >> 1) & 1);
-        m.eval(0);
-        m.set_clk(1);
-        m.eval(0);
+        m.fall(0);
+        m.rise(0);
     }
     start.elapsed()
 }

@@ -18,6 +18,11 @@ pub struct RunConfig {
     pub time_limit_ms: u64,
     /// Skip idle cycles when every NIC is quiescent.
     pub fast_forward: bool,
+    /// Evaluate both clock edges through Verilator's `eval()`, even where
+    /// the model build found the falling edge's evaluation unnecessary
+    /// (`sim/csrc/nic_edges.h`): the same results, slower; the reference
+    /// the fast edges are tested against.
+    pub full_evals: bool,
     pub wire: WireConfig,
     pub nic: NicConfig,
     pub memory: MemoryConfig,
@@ -168,6 +173,7 @@ impl Default for RunConfig {
             seed: 1,
             time_limit_ms: 2_000,
             fast_forward: true,
+            full_evals: false,
             wire: WireConfig::default(),
             nic: NicConfig::default(),
             memory: MemoryConfig::default(),

@@ -169,6 +169,7 @@ fn build(
     let mut hw = Hardware::new(WorldConfig {
         seed: cfg.seed,
         fast_forward: cfg.fast_forward,
+        full_evals: cfg.full_evals,
         ..WorldConfig::default()
     });
     for _ in 0..nics {

@@ -91,6 +91,70 @@ fn same_seed_same_report() {
     assert_eq!(go(), go());
 }
 
+/// The fast clock edges (no evaluation at the falling edge, the scheduler
+/// called without Verilator's per-call bookkeeping; `sim/csrc/nic_edges.h`)
+/// change nothing: the same report and the same pcaps as with every edge
+/// through `eval()`, on a run with faults, retransmissions and interrupts.
+#[test]
+fn fast_edges_same_report_and_pcaps_as_full_evals() {
+    assert!(
+        sim::ffi::fast_edges_compiled(),
+        "the model build found the falling edge's evaluation necessary (see its cargo warning)"
+    );
+    let go = |full: bool| {
+        let dir = std::env::temp_dir().join(format!(
+            "nicsim-edges-{}-{}",
+            std::process::id(),
+            u8::from(full)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut cfg = RunConfig::default();
+        cfg.traffic.bytes = 64 * 1024;
+        cfg.wire.loss = 0.02;
+        cfg.wire.corrupt = 0.01;
+        cfg.seed = 5;
+        cfg.full_evals = full;
+        cfg.output.pcap_dir = Some(dir.clone());
+        let r = scenario::run(ScenarioKind::Stress, &cfg, &Hooks::default()).unwrap();
+        assert!(r.ok(), "{}", r.failure().unwrap_or_default());
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let pcaps: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(p).unwrap(),
+                )
+            })
+            .collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        // Deterministic JSON (no wall-clock figures); the setting itself,
+        // if the report echoes it, is the one line allowed to differ.
+        let json = r
+            .to_json()
+            .lines()
+            .filter(|l| !l.contains("full_evals"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        (json, pcaps)
+    };
+    let fast = go(false);
+    let full = go(true);
+    assert!(!fast.1.is_empty(), "no pcap written");
+    assert_eq!(
+        fast.1.iter().map(|p| &p.0).collect::<Vec<_>>(),
+        full.1.iter().map(|p| &p.0).collect::<Vec<_>>()
+    );
+    for (a, b) in fast.1.iter().zip(&full.1) {
+        assert!(a.1 == b.1, "{} differs between fast and full edges", a.0);
+    }
+    assert_eq!(fast.0, full.0);
+}
+
 #[test]
 fn linux() {
     if let Some(why) = nicsim::linux::unavailable() {

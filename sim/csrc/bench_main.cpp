@@ -1,6 +1,7 @@
 // Bare C++ loop on the same Verilated model as the Rust bridge, for the
 // benchmark comparison (sim::bench::bare_loop does the same work from Rust):
-// reset, then per cycle clk=0/eval, clk=1/eval, nothing else.
+// reset, then per cycle the falling and the rising edge through nic_edges.h
+// (the same edge functions as the shim's nic_model_fall/rise), nothing else.
 //
 // usage: nic_bench_main CYCLES [RX_SYMBOLS]   -> prints "cycles=N ns=T"
 //
@@ -20,6 +21,7 @@
 
 #include "verilated.h"
 #include "Vnic_sim_top.h"
+#include "nic_edges.h"
 
 int main(int argc, char** argv) {
     uint64_t cycles = 1000000;
@@ -52,21 +54,17 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     if (rx.empty()) {
         for (uint64_t c = 0; c < cycles; c++) {
-            top->clk = 0;
-            top->eval();
-            top->clk = 1;
-            top->eval();
+            nic_edge_fall_fast(top.get());
+            nic_edge_rise_fast(top.get());
         }
     } else {
         size_t at = 0;
         for (uint64_t c = 0; c < cycles; c++) {
-            top->clk = 0;
             top->gmii_rxd = rx[at];
             top->gmii_rx_dv = rx[at + 1] & 1;
             top->gmii_rx_er = (rx[at + 1] >> 1) & 1;
-            top->eval();
-            top->clk = 1;
-            top->eval();
+            nic_edge_fall_fast(top.get());
+            nic_edge_rise_fast(top.get());
             at += 2;
             if (at == rx.size()) at = 0;
         }

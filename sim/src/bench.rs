@@ -1,5 +1,5 @@
 //! Bare model loop for the benchmark issue: the same work as
-//! `sim/csrc/bench_main.cpp` (reset, then per cycle clk=0/eval, clk=1/eval),
+//! `sim/csrc/bench_main.cpp` (reset, then per cycle the falling and the rising edge, `sim/csrc/nic_edges.h`),
 //! from Rust through the FFI, so the two can be compared.
 
 use crate::axi_mem::MemConfig;
@@ -13,18 +13,14 @@ pub fn bare_loop(cycles: u64) -> std::time::Duration {
     m.set_link_up(1);
     m.set_rst(1);
     for _ in 0..16 {
-        m.set_clk(0);
-        m.eval(0);
-        m.set_clk(1);
-        m.eval(0);
+        m.fall(0);
+        m.rise(0);
     }
     m.set_rst(0);
     let start = std::time::Instant::now();
     for _ in 0..cycles {
-        m.set_clk(0);
-        m.eval(0);
-        m.set_clk(1);
-        m.eval(0);
+        m.fall(0);
+        m.rise(0);
     }
     start.elapsed()
 }

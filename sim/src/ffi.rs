@@ -25,6 +25,10 @@ unsafe extern "C" {
     fn nic_model_free(m: *mut NicModel);
     fn nic_model_eval(m: *mut NicModel, time_ps: u64);
     fn nic_model_eval_dump(m: *mut NicModel, time_ps: u64);
+    fn nic_model_fall(m: *mut NicModel, time_ps: u64);
+    fn nic_model_rise(m: *mut NicModel, time_ps: u64);
+    fn nic_model_set_fast_edges(m: *mut NicModel, on: c_int);
+    fn nic_model_fast_edges_compiled() -> c_int;
     fn nic_model_got_finish(m: *const NicModel) -> c_int;
     fn nic_trace_open(m: *mut NicModel, path: *const c_char, depth: c_int) -> c_int;
     fn nic_trace_dump(m: *mut NicModel, time_ps: u64);
@@ -84,6 +88,14 @@ impl core::fmt::Display for TraceError {
 
 impl std::error::Error for TraceError {}
 
+/// Whether this build lets [`Model::fall`] skip the falling edge's
+/// evaluation (`sim/build.rs` checks the generated scheduler: the only
+/// trigger is `posedge clk` and no output follows an input combinationally).
+pub fn fast_edges_compiled() -> bool {
+    // SAFETY: a constant of the shim, no arguments.
+    unsafe { nic_model_fast_edges_compiled() != 0 }
+}
+
 /// One Verilated `nic_sim_top` with its own `VerilatedContext`. Not `Send`:
 /// a model stays on the thread that made it.
 pub struct Model {
@@ -115,6 +127,34 @@ impl Model {
     pub fn eval_dump(&mut self, time_ps: u64) {
         // SAFETY: as in `eval`.
         unsafe { nic_model_eval_dump(self.raw, time_ps) }
+    }
+
+    /// Falling clock edge at `time_ps`: the same values at the pins as
+    /// `set_clk(0)` and [`Model::eval_dump`]. Without an open waveform and
+    /// when the build found it safe ([`fast_edges_compiled`]), it evaluates
+    /// nothing: the outputs only change at rising edges
+    /// (`sim/csrc/nic_edges.h`).
+    #[inline(always)]
+    pub fn fall(&mut self, time_ps: u64) {
+        // SAFETY: as in `eval`.
+        unsafe { nic_model_fall(self.raw, time_ps) }
+    }
+
+    /// Rising clock edge at `time_ps`: the same as `set_clk(1)` and
+    /// [`Model::eval_dump`], without Verilator's per-call bookkeeping when no
+    /// waveform is open.
+    #[inline(always)]
+    pub fn rise(&mut self, time_ps: u64) {
+        // SAFETY: as in `eval`.
+        unsafe { nic_model_rise(self.raw, time_ps) }
+    }
+
+    /// `false`: [`Model::fall`] and [`Model::rise`] evaluate every edge
+    /// through Verilator's `eval()` (the reference the fast edges are
+    /// tested against). On by default.
+    pub fn set_fast_edges(&mut self, on: bool) {
+        // SAFETY: as in `eval`.
+        unsafe { nic_model_set_fast_edges(self.raw, c_int::from(on)) }
     }
 
     /// Whether the RTL executed `$finish` (for instance an elaboration check).
