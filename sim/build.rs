@@ -555,6 +555,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=CXX");
     println!("cargo:rerun-if-env-changed=NICSIM_MODEL_OPT");
     println!("cargo:rerun-if-env-changed=NICSIM_MODEL_PGO");
+    println!("cargo:rerun-if-env-changed=NICSIM_MODEL_CXXFLAGS");
 
     let Some(vroot) = verilator_root(&workspace) else {
         fail("Verilator not found: run `cargo xtask bootstrap`");
@@ -713,6 +714,14 @@ fn main() {
         .file(csrc.join("shim.cpp"));
     for (k, v) in &defines {
         build.define(k, v.as_str());
+    }
+    // Extra flags for the model's C++ compilation, after the others (so
+    // `-Os` or `-march=native` there win); for experiments.
+    let extra: Vec<String> = std::env::var("NICSIM_MODEL_CXXFLAGS")
+        .map(|v| v.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
+    for f in &extra {
+        build.flag(f);
     }
     // What a main() linked against the model needs (steps 5 and 6).
     let mut cflags = vec![
