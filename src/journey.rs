@@ -1280,5 +1280,12 @@ pub fn run_cli(kind: ScenarioKind, cfg: &RunConfig, opts: &JourneyOpts) -> Resul
             v.display()
         );
     }
+    // The same report `run --report-json` writes (the journey collector
+    // changes nothing the report shows).
+    if let Some(path) = &cfg.output.report_json {
+        std::fs::write(path, report.to_json() + "\n")
+            .map_err(|e| JourneyError::Io(path.clone(), e).to_string())?;
+        println!("report in {}", path.display());
+    }
     Ok(())
 }

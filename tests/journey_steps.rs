@@ -198,3 +198,30 @@ fn match_expressions() {
     // A field the event lacks never matches.
     assert!(!Matcher::parse("seq!=3").unwrap().matches(&e));
 }
+
+/// `nicsim journey --report-json` writes the report `nicsim run` writes for
+/// the same scenario and options: following a packet changes nothing.
+#[test]
+fn journey_writes_the_same_report_as_run() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("journey_report");
+    std::fs::create_dir_all(&dir).unwrap();
+    let go = |cmd: &str| {
+        let path = dir.join(format!("{cmd}.json"));
+        let _ = std::fs::remove_file(&path);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_nicsim"))
+            .args([cmd, "ping", "--pings", "2", "--seed", "4", "--quiet"])
+            .arg("--report-json")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let journey = go("journey");
+    assert!(journey.contains("\"ping_rtt\""), "{journey}");
+    assert_eq!(journey, go("run"));
+}
