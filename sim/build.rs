@@ -227,7 +227,8 @@ fn gen_rust_ports(ports: &[Port]) -> String {
     s
 }
 
-/// Whether the falling edge may skip its evaluation (`csrc/nic_edges.h`):
+/// Whether the falling edge may skip its evaluation and the rising edge
+/// run its two regions without the scheduler's loops (`csrc/nic_edges.h`):
 /// reads the generated scheduler. `Err` says which property does not hold.
 ///
 /// (a) The only edge trigger is `posedge clk`: the active region's trigger
@@ -237,6 +238,11 @@ fn gen_rust_ports(ports: &[Port]) -> String {
 ///     region: no output follows an input without a register in between,
 ///     so the outputs after the falling edge are those after the rising
 ///     edge before it.
+/// (c) The rising edge may call the two region dispatchers directly: the
+///     `ico` and `nba` dispatchers each test bit 0 of their one-word
+///     trigger vector and nothing else, the `ico` trigger is the first
+///     iteration of an eval only, the active-region trigger reads only
+///     `clk` and its previous value, and no active-region work exists.
 fn fast_edges_check(vdir: &Path, ports: &[Port]) -> Result<(), String> {
     let mut src = String::new();
     let entries = fs::read_dir(vdir).map_err(|e| format!("cannot list {}: {e}", vdir.display()))?;
@@ -244,7 +250,8 @@ fn fast_edges_check(vdir: &Path, ports: &[Port]) -> Result<(), String> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with(&format!("{PREFIX}___024root")) && n.ends_with(".cpp")
+                n.starts_with(&format!("{PREFIX}___024root"))
+                    && (n.ends_with(".cpp") || n.ends_with(".h"))
             })
         })
         .collect();
@@ -255,19 +262,8 @@ fn fast_edges_check(vdir: &Path, ports: &[Port]) -> Result<(), String> {
         );
     }
     const PREV: &str = "__Vtrigprevexpr___TOP__";
-    let mut prevs: Vec<&str> = src
-        .match_indices(PREV)
-        .map(|(i, _)| {
-            let rest = &src[i..];
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            &rest[..end]
-        })
-        .collect();
-    prevs.sort_unstable();
-    prevs.dedup();
-    if prevs != [format!("{PREV}clk__0")] {
+    let prevs = names_after(&src, PREV);
+    if prevs != ["clk__0"] {
         return Err(format!("edge triggers other than posedge clk: {prevs:?}"));
     }
     if !src.contains(&format!("{PREFIX}___024root___eval_triggers_vec__act")) {
@@ -311,6 +307,69 @@ fn fast_edges_check(vdir: &Path, ports: &[Port]) -> Result<(), String> {
             "outputs follow inputs without a register: {}",
             driven.join(", ")
         ));
+    }
+    rise_regions_check(&src)
+}
+
+/// The body of the generated function `{PREFIX}___024root___{name}(`: from
+/// its definition to the next line that closes a function at column 0.
+fn generated_body<'a>(src: &'a str, name: &str) -> Option<&'a str> {
+    let head = format!("void {PREFIX}___024root___{name}({PREFIX}___024root* vlSelf) {{");
+    let start = src.find(&head)? + head.len();
+    let len = src[start..].find("\n}")?;
+    Some(&src[start..start + len])
+}
+
+/// The identifiers that follow `marker` in `text`, sorted, each once.
+fn names_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
+    let mut v: Vec<&str> = text
+        .match_indices(marker)
+        .map(|(i, m)| {
+            let rest = &text[i + m.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The `vlSelfRef.` members a generated body names.
+fn members(body: &str) -> Vec<&str> {
+    names_after(body, "vlSelfRef.")
+}
+
+/// Property (c) of [`fast_edges_check`].
+fn rise_regions_check(src: &str) -> Result<(), String> {
+    for (region, trig) in [("ico", "__VicoTriggered"), ("nba", "__VnbaTriggered")] {
+        let body = generated_body(src, &format!("eval_{region}"))
+            .ok_or_else(|| format!("no {region} dispatcher in the generated code"))?;
+        let test = format!("if ((1ULL & vlSelfRef.{trig}[0U])) {{");
+        if body.matches("if (").count() != 1 || !body.contains(&test) {
+            return Err(format!("the {region} region has more than one trigger"));
+        }
+    }
+    let decl = |trig: &str| format!("VlUnpacked<QData/*63:0*/, 1> {trig};");
+    for name in ["__VicoTriggered", "__VactTriggered", "__VnbaTriggered"] {
+        if !src.contains(&decl(name)) {
+            return Err(format!("{name} is not one word"));
+        }
+    }
+    let ico = generated_body(src, "eval_triggers_vec__ico")
+        .ok_or("no ico trigger function in the generated code")?;
+    if members(ico) != ["__VicoFirstIteration", "__VicoTriggered"] {
+        return Err(format!("ico triggers on {:?}", members(ico)));
+    }
+    let act = generated_body(src, "eval_triggers_vec__act")
+        .ok_or("no active-region trigger function in the generated code")?;
+    if members(act) != ["__VactTriggered", "__Vtrigprevexpr___TOP__clk__0", "clk"] {
+        return Err(format!("the active region triggers on {:?}", members(act)));
+    }
+    if src.contains(&format!("{PREFIX}___024root___eval_act(")) {
+        return Err("the active region has work of its own".into());
     }
     Ok(())
 }
@@ -618,7 +677,7 @@ fn main() {
     };
     write(vdir.join("nic_ports.h"), gen_c_ports(&ports));
     write(out.join("ports.rs"), gen_rust_ports(&ports));
-    // 3b. Can the falling edge skip its evaluation (csrc/nic_edges.h)?
+    // 3b. May the clock edges skip the scheduler (csrc/nic_edges.h)?
     let fast_edges = match fast_edges_check(&vdir, &ports) {
         Ok(()) => true,
         Err(why) => {
