@@ -639,7 +639,18 @@ fn release_build(root: &Path, env: &ToolEnv) -> Result<PathBuf, String> {
     ]);
     env.apply(&mut cmd);
     run_status(&mut cmd, "cargo build --release")?;
-    Ok(root.join("target").join("release").join("nicsim"))
+    Ok(target_dir(root).join("release").join("nicsim"))
+}
+
+/// Where cargo puts what it builds from `root`: `CARGO_TARGET_DIR` (or
+/// `CARGO_BUILD_TARGET_DIR`), relative to `root` as cargo takes it there,
+/// else `root/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .find(|d| !d.is_empty())
+        .map_or_else(|| root.join("target"), |d| root.join(d))
 }
 
 fn run_nicsim(root: &Path, env: &ToolEnv, args: &[String]) -> Result<(), String> {
