@@ -55,11 +55,14 @@ pub struct HostNic {
     /// Put the packet id on the waveform's marker inputs at each driver
     /// step (`Hardware::marker`, low 32 bits of the id).
     pub markers: bool,
+    /// The driver's reset count when the last frame was tagged.
+    resets_seen: u64,
 }
 
 impl HostNic {
     pub fn new(nic: SimNic, hw: SharedHardware, hw_index: usize) -> HostNic {
         HostNic {
+            resets_seen: nic.stats().driver.resets,
             nic,
             hw_index,
             hw,
@@ -107,10 +110,22 @@ impl Device for HostNic {
     fn transmit(&mut self, now: Instant, frame: PacketBuf) -> Result<(), TxBusy> {
         let id = frame.meta().id;
         let _nic = tracing::trace_span!(target: "journey", "nic", nic = self.hw_index).entered();
+        let doorbells = self.nic.stats().driver.tx_doorbells;
         self.nic.transmit(now, frame)?;
+        let st = self.nic.stats().driver;
+        let mut hw = self.hw.borrow_mut();
+        // The wire takes ids in the order frames were tagged: a reset since
+        // the last frame flushed the frames still queued, and a frame the
+        // driver dropped before the ring (no doorbell) never goes out.
+        if st.resets != self.resets_seen {
+            self.resets_seen = st.resets;
+            hw.clear_tx_tags(self.hw_index);
+        }
+        if st.tx_doorbells == doorbells {
+            return Ok(());
+        }
         // The frame reaches GMII only after descriptor fetch and data DMA,
         // hundreds of cycles after the doorbell: tagging now is in time.
-        let mut hw = self.hw.borrow_mut();
         hw.tag_tx(self.hw_index, id);
         if self.markers {
             // The VCD shows the id beside the RTL (low 32 bits).

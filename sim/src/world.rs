@@ -414,6 +414,12 @@ impl Hardware {
         self.nics[nic].tx_ids.push_back(id);
     }
 
+    /// Forget the ids of frames NIC `nic` was given and has not started on
+    /// the wire: a reset flushed them, they will never be sent.
+    pub fn clear_tx_tags(&mut self, nic: usize) {
+        self.nics[nic].tx_ids.clear();
+    }
+
     /// Frames that arrived at NIC `nic`'s receiver, oldest first.
     pub fn take_rx_arrivals(&mut self, nic: usize) -> Vec<RxArrival> {
         self.nics[nic].rx_arrivals.drain(..).collect()
