@@ -615,6 +615,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=NICSIM_MODEL_OPT");
     println!("cargo:rerun-if-env-changed=NICSIM_MODEL_PGO");
     println!("cargo:rerun-if-env-changed=NICSIM_MODEL_CXXFLAGS");
+    println!("cargo:rerun-if-env-changed=NICSIM_VERILATOR_ARGS");
 
     let Some(vroot) = verilator_root(&workspace) else {
         fail("Verilator not found: run `cargo xtask bootstrap`");
@@ -652,6 +653,11 @@ fn main() {
         .arg("-y")
         .arg(&rtl)
         .arg(&wrapper);
+    // Extra Verilator arguments, after the others (a later
+    // `--output-split-cfuncs` wins); for experiments.
+    if let Ok(v) = std::env::var("NICSIM_VERILATOR_ARGS") {
+        cmd.args(v.split_whitespace());
+    }
     let output = cmd.output().unwrap_or_else(|e| {
         fail(&format!(
             "cannot run {}: {e}",
