@@ -55,7 +55,7 @@ pub struct HostNic {
     /// Put the packet id on the waveform's marker inputs at each driver
     /// step (`Hardware::marker`, low 32 bits of the id).
     pub markers: bool,
-    /// The driver's reset count when the last frame was tagged.
+    /// The driver's reset count at the last transmit.
     resets_seen: u64,
 }
 
