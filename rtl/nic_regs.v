@@ -72,15 +72,17 @@ module nic_regs #
     output wire [15:0]                cfg_tidv,
     output wire [15:0]                cfg_tadv,
     output wire [15:0]                cfg_itr,
-    output wire [48*16-1:0]           cfg_ra_addr,
-    output wire [15:0]                cfg_ra_valid,
 
     /*
-     * MTA lookup for the receive filter (bit one cycle after the request)
+     * Address lookups for the receive filter, both answered one cycle after
+     * the request: the MTA bit at mta_index and whether lookup_da equals a
+     * RAL/RAH entry with AV set (8254x 13.5.1, 13.5.2, 13.5.3)
      */
     input  wire [11:0]                mta_index,
+    input  wire [47:0]                lookup_da,
     input  wire                       mta_req,
     output wire                       mta_bit,
+    output wire                       ra_hit,
 
     /*
      * Head pointers (owned by the DMA engines)
@@ -443,13 +445,31 @@ assign cfg_tidv = tidv_reg[15:0];
 assign cfg_tadv = tadv_reg[15:0];
 assign cfg_itr = itr_reg[15:0];
 
-genvar g;
-generate
-    for (g = 0; g < RA_ENTRIES; g = g + 1) begin : ra
-        assign cfg_ra_addr[48*g +: 48] = {rah_reg[g][15:0], ral_reg[g]};
-        assign cfg_ra_valid[g] = rah_reg[g][RAH_AV_BIT];
+// Exact match against the RAL/RAH table, {RAH[15:0], RAL} = lookup_da,
+// compared only in the clock of a lookup request (a simulator skips the
+// sixteen 48-bit compares the other clocks); registered like the MTA bit.
+reg ra_match;
+reg ra_hit_reg;
+integer k_match;
+always @* begin
+    ra_match = 1'b0;
+    if (mta_req) begin
+        for (k_match = 0; k_match < RA_ENTRIES; k_match = k_match + 1) begin
+            if (rah_reg[k_match][RAH_AV_BIT]
+                    && {rah_reg[k_match][15:0], ral_reg[k_match]} == lookup_da) begin
+                ra_match = 1'b1;
+            end
+        end
     end
-endgenerate
+end
+
+always @(posedge clk) begin
+    if (mta_req) begin
+        ra_hit_reg <= ra_match;
+    end
+end
+
+assign ra_hit = ra_hit_reg;
 
 /*
  * Pulses to the DMA engines, the interrupt block and the reset sequencer
@@ -523,7 +543,15 @@ function [3:0] stat_index(input [16:0] addr);
     endcase
 endfunction
 
-wire [3:0] rd_stat_idx = stat_index(rd_addr_reg);
+// Decoded only in the clock that captures a read (its only users), so a
+// simulator skips the address compares the other clocks.
+reg [3:0] rd_stat_idx;
+always @* begin
+    rd_stat_idx = S_COUNT;
+    if (rd_cap) begin
+        rd_stat_idx = stat_index(rd_addr_reg);
+    end
+end
 integer k_st;
 
 always @(posedge clk) begin
@@ -576,55 +604,59 @@ end
  */
 reg [31:0] rd_data;
 
+// (only the capture clock uses it: the other clocks a simulator skips the
+// address decode)
 always @* begin
     rd_data = 32'd0;
-    case (rd_addr_reg)
-        REG_CTRL:   rd_data = ctrl_reg | ({31'd0, soft_rst_active} << CTRL_RST_BIT);
-        REG_STATUS: begin
-            rd_data = RST_STATUS;
-            rd_data[STATUS_LU_BIT] = link_up;
-            rd_data[STATUS_QUIESCENT_BIT] = quiescent;
-            rd_data[STATUS_TXSTOP_BIT] = tx_stopped;
-            rd_data[STATUS_RXSTOP_BIT] = rx_stopped;
-        end
-        REG_ICR:    rd_data = icr;
-        REG_ITR:    rd_data = itr_reg;
-        REG_IMS:    rd_data = ims;
-        REG_RCTL:   rd_data = rctl_reg;
-        REG_TCTL:   rd_data = tctl_reg;
-        REG_TIPG:   rd_data = tipg_reg;
-        REG_RDBAL:  rd_data = rdbal_reg;
-        REG_RDBAH:  rd_data = rdbah_reg;
-        REG_RDLEN:  rd_data = rdlen_reg;
-        REG_RDH:    rd_data = {16'd0, rdh};
-        REG_RDT:    rd_data = rdt_reg;
-        REG_RDTR:   rd_data = rdtr_reg;
-        REG_RADV:   rd_data = radv_reg;
-        REG_RXCSUM: rd_data = rxcsum_reg;
-        REG_TDBAL:  rd_data = tdbal_reg;
-        REG_TDBAH:  rd_data = tdbah_reg;
-        REG_TDLEN:  rd_data = tdlen_reg;
-        REG_TDH:    rd_data = {16'd0, tdh};
-        REG_TDT:    rd_data = tdt_reg;
-        REG_TIDV:   rd_data = tidv_reg;
-        REG_TADV:   rd_data = tadv_reg;
-        REG_GORCL:  rd_data = gorc_reg[31:0];
-        REG_GORCH:  rd_data = gorch_hold_reg;
-        REG_GOTCL:  rd_data = gotc_reg[31:0];
-        REG_GOTCH:  rd_data = gotch_hold_reg;
-        REG_DMAERR: rd_data = {26'd0, dmaerr_resp_reg, dmaerr_kind_reg, dmaerr_valid_reg};
-        REG_DMAERR_ADDRL: rd_data = dmaerr_addr_reg[31:0];
-        REG_DMAERR_ADDRH: rd_data = dmaerr_addr_reg[63:32];
-        default: begin
-            if (rd_stat_idx != S_COUNT) begin
-                rd_data = stat_reg[rd_stat_idx];
-            end else if (rd_addr_reg[16:9] == REG_MTA[16:9]) begin
-                rd_data = mta_rd_reg;
-            end else if (rd_addr_reg[16:7] == REG_RAL0[16:7]) begin
-                rd_data = rd_addr_reg[2] ? rah_reg[rd_addr_reg[6:3]] : ral_reg[rd_addr_reg[6:3]];
+    if (rd_cap) begin
+        case (rd_addr_reg)
+            REG_CTRL:   rd_data = ctrl_reg | ({31'd0, soft_rst_active} << CTRL_RST_BIT);
+            REG_STATUS: begin
+                rd_data = RST_STATUS;
+                rd_data[STATUS_LU_BIT] = link_up;
+                rd_data[STATUS_QUIESCENT_BIT] = quiescent;
+                rd_data[STATUS_TXSTOP_BIT] = tx_stopped;
+                rd_data[STATUS_RXSTOP_BIT] = rx_stopped;
             end
-        end
-    endcase
+            REG_ICR:    rd_data = icr;
+            REG_ITR:    rd_data = itr_reg;
+            REG_IMS:    rd_data = ims;
+            REG_RCTL:   rd_data = rctl_reg;
+            REG_TCTL:   rd_data = tctl_reg;
+            REG_TIPG:   rd_data = tipg_reg;
+            REG_RDBAL:  rd_data = rdbal_reg;
+            REG_RDBAH:  rd_data = rdbah_reg;
+            REG_RDLEN:  rd_data = rdlen_reg;
+            REG_RDH:    rd_data = {16'd0, rdh};
+            REG_RDT:    rd_data = rdt_reg;
+            REG_RDTR:   rd_data = rdtr_reg;
+            REG_RADV:   rd_data = radv_reg;
+            REG_RXCSUM: rd_data = rxcsum_reg;
+            REG_TDBAL:  rd_data = tdbal_reg;
+            REG_TDBAH:  rd_data = tdbah_reg;
+            REG_TDLEN:  rd_data = tdlen_reg;
+            REG_TDH:    rd_data = {16'd0, tdh};
+            REG_TDT:    rd_data = tdt_reg;
+            REG_TIDV:   rd_data = tidv_reg;
+            REG_TADV:   rd_data = tadv_reg;
+            REG_GORCL:  rd_data = gorc_reg[31:0];
+            REG_GORCH:  rd_data = gorch_hold_reg;
+            REG_GOTCL:  rd_data = gotc_reg[31:0];
+            REG_GOTCH:  rd_data = gotch_hold_reg;
+            REG_DMAERR: rd_data = {26'd0, dmaerr_resp_reg, dmaerr_kind_reg, dmaerr_valid_reg};
+            REG_DMAERR_ADDRL: rd_data = dmaerr_addr_reg[31:0];
+            REG_DMAERR_ADDRH: rd_data = dmaerr_addr_reg[63:32];
+            default: begin
+                if (rd_stat_idx != S_COUNT) begin
+                    rd_data = stat_reg[rd_stat_idx];
+                end else if (rd_addr_reg[16:9] == REG_MTA[16:9]) begin
+                    rd_data = mta_rd_reg;
+                end else if (rd_addr_reg[16:7] == REG_RAL0[16:7]) begin
+                    rd_data = rd_addr_reg[2] ? rah_reg[rd_addr_reg[6:3]] : ral_reg[rd_addr_reg[6:3]];
+                end
+            end
+        endcase
+    end
 end
 
 always @(posedge clk) begin

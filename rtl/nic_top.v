@@ -182,11 +182,11 @@ wire [19:0] cfg_rdlen, cfg_tdlen;
 wire [15:0] cfg_rdt, cfg_rdtr, cfg_radv, cfg_tdt, cfg_tidv, cfg_tadv, cfg_itr;
 wire cfg_rdtr_fpd;
 wire [7:0] cfg_pcss;
-wire [48*RA_ENTRIES-1:0] cfg_ra_addr;
-wire [RA_ENTRIES-1:0] cfg_ra_valid;
 wire [11:0] mta_index;
+wire [47:0] lookup_da;
 wire mta_req;
 wire mta_bit;
+wire ra_hit;
 wire tdh_wr, rdh_wr;
 wire [15:0] head_wr_data;
 wire [15:0] tdh, rdh;
@@ -250,11 +250,11 @@ regs_inst (
     .cfg_tidv(cfg_tidv),
     .cfg_tadv(cfg_tadv),
     .cfg_itr(cfg_itr),
-    .cfg_ra_addr(cfg_ra_addr),
-    .cfg_ra_valid(cfg_ra_valid),
     .mta_index(mta_index),
+    .lookup_da(lookup_da),
     .mta_req(mta_req),
     .mta_bit(mta_bit),
+    .ra_hit(ra_hit),
     .tdh_wr(tdh_wr),
     .rdh_wr(rdh_wr),
     .head_wr_data(head_wr_data),
@@ -523,24 +523,22 @@ mac_rx_gmii mac_rx_inst (
     .busy(rx_mac_busy)
 );
 
-rx_filter #(
-    .RA_ENTRIES(RA_ENTRIES)
-)
+rx_filter
 rx_filter_inst (
     .clk(clk),
     .rst(core_rst),
     .s_axis_tdata(rx_mac_tdata),
     .s_axis_tvalid(rx_mac_tvalid),
     .s_axis_tlast(rx_mac_tlast),
-    .cfg_ra_addr(cfg_ra_addr),
-    .cfg_ra_valid(cfg_ra_valid),
     .cfg_bam(cfg_rctl[RCTL_BAM_BIT]),
     .cfg_mo(cfg_rctl[RCTL_MO_LSB +: RCTL_MO_WIDTH]),
     .cfg_upe(cfg_rctl[RCTL_UPE_BIT]),
     .cfg_mpe(cfg_rctl[RCTL_MPE_BIT]),
     .mta_index(mta_index),
+    .lookup_da(lookup_da),
     .mta_req(mta_req),
     .mta_bit(mta_bit),
+    .ra_hit(ra_hit),
     .decided(filt_decided),
     .accept(filt_accept),
     .is_bcast(filt_bcast),

@@ -236,10 +236,13 @@ wire        ovf_now = ovf_reg || (word_done && full);
 wire        do_write = word_done && !drop_now && !ovf_now;
 wire [AW:0] wr_ptr_adv = do_write ? wr_ptr_reg + 1'b1 : wr_ptr_reg;
 
+// The word being assembled with this beat's byte (used only on a beat).
 reg [63:0] merged;
 always @* begin
     merged = wbuf_reg;
-    merged[lane*8 +: 8] = s_axis_tdata;
+    if (beat) begin
+        merged[lane*8 +: 8] = s_axis_tdata;
+    end
 end
 
 // Checksum terms: byte at offset k >= PCSS weighs 256 when (k - PCSS) is
@@ -257,13 +260,25 @@ function [31:0] term(input [7:0] b, input [15:0] off, input [7:0] pcss);
 endfunction
 
 // Byte cnt-4 is summed when byte cnt arrives (it cannot be in the FCS); at
-// tlast the last four are summed too unless SECRC strips them.
-wire [31:0] csum_delayed = (cnt_reg >= 16'd4) ? term(p3_reg, cnt_reg - 16'd4, cfg_pcss) : 32'd0;
-wire [31:0] csum_tail = term(p2_reg, cnt_reg - 16'd3, cfg_pcss)
-                      + term(p1_reg, cnt_reg - 16'd2, cfg_pcss)
-                      + term(p0_reg, cnt_reg - 16'd1, cfg_pcss)
-                      + term(s_axis_tdata, cnt_reg, cfg_pcss);
-wire [31:0] csum_final = csum_acc_reg + csum_delayed + (cfg_secrc ? 32'd0 : csum_tail);
+// tlast the last four are summed too unless SECRC strips them. Both are
+// computed only in the clocks that use them (a beat; the tlast beat), so a
+// simulator skips the terms in the others.
+reg [31:0] csum_delayed;
+reg [31:0] csum_tail;
+always @* begin
+    csum_delayed = 32'd0;
+    csum_tail = 32'd0;
+    if (beat && cnt_reg >= 16'd4) begin
+        csum_delayed = term(p3_reg, cnt_reg - 16'd4, cfg_pcss);
+    end
+    if (beat && s_axis_tlast && !cfg_secrc) begin
+        csum_tail = term(p2_reg, cnt_reg - 16'd3, cfg_pcss)
+                  + term(p1_reg, cnt_reg - 16'd2, cfg_pcss)
+                  + term(p0_reg, cnt_reg - 16'd1, cfg_pcss)
+                  + term(s_axis_tdata, cnt_reg, cfg_pcss);
+    end
+end
+wire [31:0] csum_final = csum_acc_reg + csum_delayed + csum_tail;
 
 wire [15:0] len_total = (cnt_reg == 16'hFFFF) ? cnt_reg : cnt_reg + 16'd1;
 wire [FW:0] meta_used = meta_wr_reg - meta_rd_reg + {{FW{1'b0}}, mp_valid_reg};

@@ -11,7 +11,7 @@
 // Address order: DA byte 0 is the first on the wire. As a 48-bit number
 // da[47:0] = {byte5, byte4, byte3, byte2, byte1, byte0}, the order in which
 // RAL/RAH store it (RAL = bytes 0..3 little-endian, RAH[15:0] = bytes 4..5):
-// cfg_ra_addr[48*i +: 48] = {RAH_i[15:0], RAL_i[31:0]}, cfg_ra_valid[i] = RAH_i.AV.
+// an entry matches when {RAH_i[15:0], RAL_i[31:0]} = da and RAH_i.AV is set.
 // Group (I/G) bit: da[0], the first bit on the wire (IEEE 802.3 clause 3.2.3).
 //
 // Accept when any of (8254x SDM 13.4.22 RCTL):
@@ -24,8 +24,9 @@
 // MTA hash (8254x SDM 13.5.1, Figure 13-2; RCTL.MO 13.4.22): 12 bits of da
 //   MO 00: da[47:36]   MO 01: da[46:35]   MO 10: da[45:34]   MO 11: da[43:32]
 // mta_index[11:5] selects the MTA register (0..127), mta_index[4:0] the bit.
-// The register block owns the MTA RAM: this module raises mta_req with
-// mta_index for one clock and reads mta_bit in the next clock.
+// The register block owns the MTA RAM and the RAL/RAH table: this module
+// raises mta_req with mta_index and lookup_da for one clock and reads
+// mta_bit and ra_hit (exact match) in the next clock.
 //
 // Outputs, valid from the clock after the lookup until the frame's tlast
 // beat (inclusive), low before the decision:
@@ -35,11 +36,7 @@
 //        "passed in-exact filter"): accepted, group address, no exact match,
 //        not taken by MPE or BAM.
 // A frame ending before the decision (under 9 bytes) is not accepted.
-module rx_filter #
-(
-    // Number of RAL/RAH exact-match entries (8254x: 16)
-    parameter RA_ENTRIES = 16
-)
+module rx_filter
 (
     input  wire                     clk,
     input  wire                     rst,
@@ -54,19 +51,20 @@ module rx_filter #
     /*
      * Configuration
      */
-    input  wire [48*RA_ENTRIES-1:0] cfg_ra_addr,
-    input  wire [RA_ENTRIES-1:0]    cfg_ra_valid,
     input  wire                     cfg_bam,
     input  wire [1:0]               cfg_mo,
     input  wire                     cfg_upe,
     input  wire                     cfg_mpe,
 
     /*
-     * MTA lookup (register block's RAM, one clock latency)
+     * Address lookups (register block's MTA RAM and RAL/RAH table, one
+     * clock latency)
      */
     output wire [11:0]              mta_index,
+    output wire [47:0]              lookup_da,
     output wire                     mta_req,
     input  wire                     mta_bit,
+    input  wire                     ra_hit,
 
     /*
      * Decision for the current frame
@@ -77,13 +75,6 @@ module rx_filter #
     output wire                     is_mcast,
     output wire                     pif
 );
-
-initial begin
-    if (RA_ENTRIES < 1 || RA_ENTRIES > 64) begin
-        $error("Error: RA_ENTRIES must be in 1..64 (instance %m)");
-        $finish;
-    end
-end
 
 localparam [1:0]
     STATE_ADDR    = 2'd0,
@@ -101,8 +92,6 @@ reg        mcast_reg, mcast_next;
 reg        pif_reg, pif_next;
 
 reg [11:0] hash;
-reg        exact;
-integer i;
 
 // 8254x SDM 13.5.1: the 12 address bits selected by RCTL.MO.
 always @* begin
@@ -114,23 +103,11 @@ always @* begin
     endcase
 end
 
-// compared only in the one clock that uses the result (STATE_DECIDE): the
-// other clocks a simulator skips the sixteen 48-bit compares
-always @* begin
-    exact = 1'b0;
-    if (state_reg == STATE_DECIDE) begin
-        for (i = 0; i < RA_ENTRIES; i = i + 1) begin
-            if (cfg_ra_valid[i] && cfg_ra_addr[48*i +: 48] == da_reg) begin
-                exact = 1'b1;
-            end
-        end
-    end
-end
-
 wire da_group = da_reg[0];
 wire da_bcast = &da_reg;
 
 assign mta_index = hash;
+assign lookup_da = da_reg;
 assign mta_req = state_reg == STATE_LOOKUP;
 assign decided = state_reg == STATE_DONE;
 assign accept = decided && accept_reg;
@@ -161,15 +138,15 @@ always @* begin
             state_next = STATE_DECIDE;
         end
         STATE_DECIDE: begin
-            // mta_bit answers the request of the previous clock.
+            // mta_bit and ra_hit answer the request of the previous clock.
             bcast_next = da_bcast;
             mcast_next = da_group && !da_bcast;
-            accept_next = exact
+            accept_next = ra_hit
                 || (!da_group && cfg_upe)
                 || (da_bcast && cfg_bam)
                 || (da_group && cfg_mpe)
                 || (da_group && mta_bit);
-            pif_next = da_group && mta_bit && !exact && !cfg_mpe && !(da_bcast && cfg_bam);
+            pif_next = da_group && mta_bit && !ra_hit && !cfg_mpe && !(da_bcast && cfg_bam);
             state_next = STATE_DONE;
         end
         default: begin

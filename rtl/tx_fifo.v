@@ -179,20 +179,23 @@ wire        drop_now = (first ? 1'b0 : drop_reg) || off_end > DEPTH_BYTES;
 wire [BA:0] wr_base = first ? wr_start_reg : wr_ptr_reg;
 
 // Checksum terms of this beat: byte at frame offset k >= CSS weighs 256
-// when (k - CSS) is even, 1 when odd.
+// when (k - CSS) is even, 1 when odd. Only a beat uses the sum: the other
+// clocks a simulator skips the eight terms.
 reg [31:0] beat_sum;
 reg [16:0] k_off;
 integer l;
 always @* begin
     beat_sum = 32'd0;
     k_off = off_beat;
-    for (l = 0; l < 8; l = l + 1) begin
-        k_off = off_beat + {14'd0, l[2:0]};
-        if ({1'b0, l[2:0]} < nbytes && k_off >= {9'd0, css_now}) begin
-            if (k_off[0] == css_now[0]) begin
-                beat_sum = beat_sum + {16'd0, s_axis_tdata[l*8 +: 8], 8'd0};
-            end else begin
-                beat_sum = beat_sum + {24'd0, s_axis_tdata[l*8 +: 8]};
+    if (beat) begin
+        for (l = 0; l < 8; l = l + 1) begin
+            k_off = off_beat + {14'd0, l[2:0]};
+            if ({1'b0, l[2:0]} < nbytes && k_off >= {9'd0, css_now}) begin
+                if (k_off[0] == css_now[0]) begin
+                    beat_sum = beat_sum + {16'd0, s_axis_tdata[l*8 +: 8], 8'd0};
+                end else begin
+                    beat_sum = beat_sum + {24'd0, s_axis_tdata[l*8 +: 8]};
+                end
             end
         end
     end
@@ -221,8 +224,8 @@ always @* begin
     bank_wdata = 64'd0;
     lane_b = 3'd0;
     addr_b = {RA{1'b0}};
-    for (b = 0; b < 8; b = b + 1) begin
-        if (do_insert) begin
+    if (do_insert) begin
+        for (b = 0; b < 8; b = b + 1) begin
             if (ins_addr0[2:0] == b[2:0]) begin
                 bank_we[b] = 1'b1;
                 bank_waddr[b*RA +: RA] = ins_addr0[BA-1:3];
@@ -232,7 +235,9 @@ always @* begin
                 bank_waddr[b*RA +: RA] = ins_addr1[BA-1:3];
                 bank_wdata[b*8 +: 8] = csum_field[7:0];
             end
-        end else if (beat) begin
+        end
+    end else if (beat) begin
+        for (b = 0; b < 8; b = b + 1) begin
             // Lane of this beat that lands in bank b.
             lane_b = b[2:0] - wr_base[2:0];
             // Row of wr_base + lane_b: one further when it wraps past lane 7.

@@ -3,8 +3,9 @@
 `default_nettype none
 
 // Test harness: the receive path as nic_top wires it (mac_rx_gmii ->
-// rx_filter -> rx_fifo) plus a stand-in for the register block's MTA RAM
-// (128 x 32 bits, one clock read latency, written through mta_wr_*).
+// rx_filter -> rx_fifo) plus a stand-in for the register block's address
+// lookups: the MTA RAM (128 x 32 bits, written through mta_wr_*) and the
+// RAL/RAH exact match (entries from cfg_ra_*), both one clock latency.
 module tb_mac_rx_path #
 (
     parameter DEPTH = 4096,
@@ -64,8 +65,11 @@ wire [7:0]  rx_tdata;
 wire        rx_tvalid, rx_tlast;
 wire        rx_fcs_bad, rx_rx_er, rx_runt, rx_oversize;
 wire [11:0] mta_index;
+wire [47:0] lookup_da;
 wire        mta_req;
 reg         mta_bit;
+reg         ra_hit;
+reg         ra_match;
 wire        f_decided, f_accept, f_bcast, f_mcast, f_pif;
 
 reg [31:0] mta [0:127];
@@ -75,6 +79,16 @@ initial begin
         mta[k] = 32'd0;
     end
     mta_bit = 1'b0;
+    ra_hit = 1'b0;
+end
+
+always @* begin
+    ra_match = 1'b0;
+    for (k = 0; k < RA_ENTRIES; k = k + 1) begin
+        if (cfg_ra_valid[k] && cfg_ra_addr[48*k +: 48] == lookup_da) begin
+            ra_match = 1'b1;
+        end
+    end
 end
 
 always @(posedge clk) begin
@@ -83,6 +97,7 @@ always @(posedge clk) begin
     end
     if (mta_req) begin
         mta_bit <= mta[mta_index[11:5]][mta_index[4:0]];
+        ra_hit <= ra_match;
     end
 end
 
@@ -105,23 +120,21 @@ mac_rx_gmii #(
     .busy(mac_busy)
 );
 
-rx_filter #(
-    .RA_ENTRIES(RA_ENTRIES)
-) rx_filter_inst (
+rx_filter rx_filter_inst (
     .clk(clk),
     .rst(rst),
     .s_axis_tdata(rx_tdata),
     .s_axis_tvalid(rx_tvalid),
     .s_axis_tlast(rx_tlast),
-    .cfg_ra_addr(cfg_ra_addr),
-    .cfg_ra_valid(cfg_ra_valid),
     .cfg_bam(cfg_bam),
     .cfg_mo(cfg_mo),
     .cfg_upe(cfg_upe),
     .cfg_mpe(cfg_mpe),
     .mta_index(mta_index),
+    .lookup_da(lookup_da),
     .mta_req(mta_req),
     .mta_bit(mta_bit),
+    .ra_hit(ra_hit),
     .decided(f_decided),
     .accept(f_accept),
     .is_bcast(f_bcast),
