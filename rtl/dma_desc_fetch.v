@@ -121,18 +121,20 @@ always @* begin
     to_4k = 17'd0;
     n = 17'd0;
     addr = 64'd0;
-    if (!busy_reg && enable && !stop_in && !err_seen_reg && ring_n != 0 && {1'b0, tail} < ring_n
-            && {1'b0, ptr_reg} < ring_n && ptr_reg != tail) begin
-        avail = tail >= ptr_reg ? {1'b0, tail} - {1'b0, ptr_reg} : ring_n - {1'b0, ptr_reg} + {1'b0, tail};
-        to_end = ring_n - {1'b0, ptr_reg};
-        free = DEPTH_W - {{(16-AW){1'b0}}, count} - {8'd0, inflight_reg};
-        addr = ring_base + {44'd0, ptr_reg, 4'd0};
-        to_4k = (17'h1000 - {5'd0, addr[11:0]}) >> 4;
-        n = MAX_N;
-        if (avail < n) n = avail;
-        if (to_end < n) n = to_end;
-        if (free < n) n = free;
-        if (to_4k < n) n = to_4k;
+    if (!busy_reg && ptr_reg != tail) begin
+        if (enable && !stop_in && !err_seen_reg && ring_n != 0 && {1'b0, tail} < ring_n
+                && {1'b0, ptr_reg} < ring_n) begin
+            avail = tail >= ptr_reg ? {1'b0, tail} - {1'b0, ptr_reg} : ring_n - {1'b0, ptr_reg} + {1'b0, tail};
+            to_end = ring_n - {1'b0, ptr_reg};
+            free = DEPTH_W - {{(16-AW){1'b0}}, count} - {8'd0, inflight_reg};
+            addr = ring_base + {44'd0, ptr_reg, 4'd0};
+            to_4k = (17'h1000 - {5'd0, addr[11:0]}) >> 4;
+            n = MAX_N;
+            if (avail < n) n = avail;
+            if (to_end < n) n = to_end;
+            if (free < n) n = free;
+            if (to_4k < n) n = to_4k;
+        end
     end
 
     if (n != 0) begin

@@ -182,14 +182,18 @@ always @* begin
     if (ics_wr) begin
         icr_next = icr_next | wr_data;
     end
-    icr_next = icr_next
-        | (set_txdw ? ICR_TXDW : 32'd0)
-        | (ev_txqe ? ICR_TXQE : 32'd0)
-        | (link_up != link_reg ? ICR_LSC : 32'd0)
-        | (ev_rxdmt0 ? ICR_RXDMT0 : 32'd0)
-        | (ev_rxo ? ICR_RXO : 32'd0)
-        | (set_rxt0 ? ICR_RXT0 : 32'd0)
-        | (ev_dmaerr ? ICR_DMAERR : 32'd0);
+    // (causes are rare: most clocks a simulator skips the bit merging)
+    if (set_txdw || ev_txqe || link_up != link_reg || ev_rxdmt0 || ev_rxo || set_rxt0
+            || ev_dmaerr) begin
+        icr_next = icr_next
+            | (set_txdw ? ICR_TXDW : 32'd0)
+            | (ev_txqe ? ICR_TXQE : 32'd0)
+            | (link_up != link_reg ? ICR_LSC : 32'd0)
+            | (ev_rxdmt0 ? ICR_RXDMT0 : 32'd0)
+            | (ev_rxo ? ICR_RXO : 32'd0)
+            | (set_rxt0 ? ICR_RXT0 : 32'd0)
+            | (ev_dmaerr ? ICR_DMAERR : 32'd0);
+    end
     icr_next = icr_next & ICR_ALL;
 
     ims_next = ims_reg;

@@ -453,6 +453,7 @@ reg ra_hit_reg;
 integer k_match;
 always @* begin
     ra_match = 1'b0;
+    k_match = 0;
     if (mta_req) begin
         for (k_match = 0; k_match < RA_ENTRIES; k_match = k_match + 1) begin
             if (rah_reg[k_match][RAH_AV_BIT]

@@ -187,6 +187,7 @@ integer l;
 always @* begin
     beat_sum = 32'd0;
     k_off = off_beat;
+    l = 0;
     if (beat) begin
         for (l = 0; l < 8; l = l + 1) begin
             k_off = off_beat + {14'd0, l[2:0]};
@@ -224,6 +225,7 @@ always @* begin
     bank_wdata = 64'd0;
     lane_b = 3'd0;
     addr_b = {RA{1'b0}};
+    b = 0;
     if (do_insert) begin
         for (b = 0; b < 8; b = b + 1) begin
             if (ins_addr0[2:0] == b[2:0]) begin

