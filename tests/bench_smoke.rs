@@ -115,3 +115,17 @@ fn same_frames_run_moves_and_checks_every_frame() {
     let e = nicsim::bench::nicsim_frames(0).unwrap_err().to_string();
     assert!(e.contains("frames"), "{e}");
 }
+
+/// A slot of the cocotb comparison repeats the same pass until it has been
+/// timed for a second (or the pass bound): its totals are whole passes of
+/// the same simulated length.
+#[test]
+fn same_frames_slot_totals_whole_passes() {
+    let one = nicsim::bench::nicsim_frames(2).unwrap();
+    let slot = nicsim::bench::nicsim_frames_slot(2).unwrap();
+    assert_eq!(one.passes, 1);
+    assert!(slot.passes > 1, "{} passes", slot.passes);
+    assert_eq!(slot.cycles, one.cycles * u64::from(slot.passes));
+    assert!(slot.wall_s >= 1.0 || slot.passes == 1000, "{slot:?}");
+    assert_eq!((slot.frames_tx, slot.frames_rx), (2, 2));
+}
