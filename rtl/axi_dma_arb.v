@@ -148,34 +148,41 @@ always @* begin
     rd_req_ready_int = {N_RD{1'b0}};
     rd_found = 1'b0;
     rd_pick = rd_last_reg;
+    rd_outstanding_next = rd_outstanding_reg;
 
-    if (m_axi_arvalid && m_axi_arready) begin
-        ar_valid_next = 1'b0;
-    end
-    // round robin: the first requester after the last one granted
-    for (i_rd = 1; i_rd <= N_RD; i_rd = i_rd + 1) begin
-        rd_idx = {1'b0, rd_last_reg} + i_rd[RD_SEL_W:0];
-        if (rd_idx >= N_RD) begin
-            rd_idx = rd_idx - N_RD;
+    i_rd = 0;
+    rd_idx = {(RD_SEL_W+1){1'b0}};
+    // (nothing can change without a request, a beat waiting on AR or a read
+    // response: the other clocks a simulator skips the arbitration)
+    if (ar_valid_reg || rd_req_valid != {N_RD{1'b0}} || m_axi_rvalid) begin
+        if (m_axi_arvalid && m_axi_arready) begin
+            ar_valid_next = 1'b0;
         end
-        if (!rd_found && rd_req_valid[rd_idx[RD_SEL_W-1:0]]) begin
-            rd_found = 1'b1;
-            rd_pick = rd_idx[RD_SEL_W-1:0];
+        // round robin: the first requester after the last one granted
+        for (i_rd = 1; i_rd <= N_RD; i_rd = i_rd + 1) begin
+            rd_idx = {1'b0, rd_last_reg} + i_rd[RD_SEL_W:0];
+            if (rd_idx >= N_RD) begin
+                rd_idx = rd_idx - N_RD;
+            end
+            if (!rd_found && rd_req_valid[rd_idx[RD_SEL_W-1:0]]) begin
+                rd_found = 1'b1;
+                rd_pick = rd_idx[RD_SEL_W-1:0];
+            end
         end
-    end
-    if (!ar_valid_next && rd_found && !drain) begin
-        ar_valid_next = 1'b1;
-        ar_addr_next = rd_req_addr[rd_pick*ADDR_WIDTH +: ADDR_WIDTH];
-        ar_len_next = rd_req_len[rd_pick*8 +: 8];
-        ar_id_next = {ID_WIDTH{1'b0}};
-        ar_id_next[RD_SEL_W-1:0] = rd_pick;
-        rd_last_next = rd_pick;
-        rd_req_ready_int[rd_pick] = 1'b1;
-    end
+        if (!ar_valid_next && rd_found && !drain) begin
+            ar_valid_next = 1'b1;
+            ar_addr_next = rd_req_addr[rd_pick*ADDR_WIDTH +: ADDR_WIDTH];
+            ar_len_next = rd_req_len[rd_pick*8 +: 8];
+            ar_id_next = {ID_WIDTH{1'b0}};
+            ar_id_next[RD_SEL_W-1:0] = rd_pick;
+            rd_last_next = rd_pick;
+            rd_req_ready_int[rd_pick] = 1'b1;
+        end
 
-    rd_outstanding_next = rd_outstanding_reg
-        + ((m_axi_arvalid && m_axi_arready) ? 9'd1 : 9'd0)
-        - ((m_axi_rvalid && m_axi_rlast) ? 9'd1 : 9'd0);
+        rd_outstanding_next = rd_outstanding_reg
+            + ((m_axi_arvalid && m_axi_arready) ? 9'd1 : 9'd0)
+            - ((m_axi_rvalid && m_axi_rlast) ? 9'd1 : 9'd0);
+    end
 end
 
 always @(posedge clk) begin
@@ -260,65 +267,74 @@ always @* begin
     wr_data_ready_int = {N_WR{1'b0}};
     wr_found = 1'b0;
     wr_pick = wr_last_reg;
+    wr_outstanding_next = wr_outstanding_reg;
 
-    if (m_axi_awvalid && m_axi_awready) begin
-        aw_valid_next = 1'b0;
-    end
-    if (m_axi_wvalid && m_axi_wready) begin
-        w_valid_next = 1'b0;
-    end
+    i_wr = 0;
+    wr_idx = {(WR_SEL_W+1){1'b0}};
+    // (nothing can change without a request, a burst in progress, a beat
+    // waiting on AW or W or a write response: the other clocks a simulator
+    // skips the arbitration)
+    if (aw_valid_reg || w_valid_reg || w_active_reg || wr_req_valid != {N_WR{1'b0}}
+            || m_axi_bvalid) begin
+        if (m_axi_awvalid && m_axi_awready) begin
+            aw_valid_next = 1'b0;
+        end
+        if (m_axi_wvalid && m_axi_wready) begin
+            w_valid_next = 1'b0;
+        end
 
-    // W: load the output register from the owner (or with empty beats
-    // while draining) until the burst's last beat is loaded
-    if (w_active_reg && w_load_ok) begin
-        if (drain) begin
-            w_valid_next = 1'b1;
-            w_strb_next = {STRB_WIDTH{1'b0}};
-            w_last_next = w_left_reg == 1;
-            w_left_next = w_left_reg - 1;
-            if (w_left_reg == 1) begin
-                w_active_next = 1'b0;
+        // W: load the output register from the owner (or with empty beats
+        // while draining) until the burst's last beat is loaded
+        if (w_active_reg && w_load_ok) begin
+            if (drain) begin
+                w_valid_next = 1'b1;
+                w_strb_next = {STRB_WIDTH{1'b0}};
+                w_last_next = w_left_reg == 1;
+                w_left_next = w_left_reg - 1;
+                if (w_left_reg == 1) begin
+                    w_active_next = 1'b0;
+                end
+            end else if (wr_data_valid[w_owner_reg]) begin
+                wr_data_ready_int[w_owner_reg] = 1'b1;
+                w_valid_next = 1'b1;
+                w_data_next = wr_data[w_owner_reg*DATA_WIDTH +: DATA_WIDTH];
+                w_strb_next = wr_strb[w_owner_reg*STRB_WIDTH +: STRB_WIDTH];
+                w_last_next = w_left_reg == 1;
+                w_left_next = w_left_reg - 1;
+                if (w_left_reg == 1) begin
+                    w_active_next = 1'b0;
+                end
             end
-        end else if (wr_data_valid[w_owner_reg]) begin
-            wr_data_ready_int[w_owner_reg] = 1'b1;
-            w_valid_next = 1'b1;
-            w_data_next = wr_data[w_owner_reg*DATA_WIDTH +: DATA_WIDTH];
-            w_strb_next = wr_strb[w_owner_reg*STRB_WIDTH +: STRB_WIDTH];
-            w_last_next = w_left_reg == 1;
-            w_left_next = w_left_reg - 1;
-            if (w_left_reg == 1) begin
-                w_active_next = 1'b0;
+        end
+
+        // a new write burst once the previous one's AW and W are handed over
+        for (i_wr = 1; i_wr <= N_WR; i_wr = i_wr + 1) begin
+            wr_idx = {1'b0, wr_last_reg} + i_wr[WR_SEL_W:0];
+            if (wr_idx >= N_WR) begin
+                wr_idx = wr_idx - N_WR;
+            end
+            if (!wr_found && wr_req_valid[wr_idx[WR_SEL_W-1:0]]) begin
+                wr_found = 1'b1;
+                wr_pick = wr_idx[WR_SEL_W-1:0];
             end
         end
-    end
-
-    // a new write burst once the previous one's AW and W are handed over
-    for (i_wr = 1; i_wr <= N_WR; i_wr = i_wr + 1) begin
-        wr_idx = {1'b0, wr_last_reg} + i_wr[WR_SEL_W:0];
-        if (wr_idx >= N_WR) begin
-            wr_idx = wr_idx - N_WR;
+        if (!aw_valid_reg && !w_active_reg && wr_found && !drain) begin
+            aw_valid_next = 1'b1;
+            aw_addr_next = wr_req_addr[wr_pick*ADDR_WIDTH +: ADDR_WIDTH];
+            aw_len_next = wr_req_len[wr_pick*8 +: 8];
+            aw_id_next = {ID_WIDTH{1'b0}};
+            aw_id_next[WR_SEL_W-1:0] = wr_pick;
+            wr_last_next = wr_pick;
+            wr_req_ready_int[wr_pick] = 1'b1;
+            w_active_next = 1'b1;
+            w_owner_next = wr_pick;
+            w_left_next = {1'b0, wr_req_len[wr_pick*8 +: 8]} + 9'd1;
         end
-        if (!wr_found && wr_req_valid[wr_idx[WR_SEL_W-1:0]]) begin
-            wr_found = 1'b1;
-            wr_pick = wr_idx[WR_SEL_W-1:0];
-        end
-    end
-    if (!aw_valid_reg && !w_active_reg && wr_found && !drain) begin
-        aw_valid_next = 1'b1;
-        aw_addr_next = wr_req_addr[wr_pick*ADDR_WIDTH +: ADDR_WIDTH];
-        aw_len_next = wr_req_len[wr_pick*8 +: 8];
-        aw_id_next = {ID_WIDTH{1'b0}};
-        aw_id_next[WR_SEL_W-1:0] = wr_pick;
-        wr_last_next = wr_pick;
-        wr_req_ready_int[wr_pick] = 1'b1;
-        w_active_next = 1'b1;
-        w_owner_next = wr_pick;
-        w_left_next = {1'b0, wr_req_len[wr_pick*8 +: 8]} + 9'd1;
-    end
 
-    wr_outstanding_next = wr_outstanding_reg
-        + ((m_axi_awvalid && m_axi_awready) ? 9'd1 : 9'd0)
-        - (m_axi_bvalid ? 9'd1 : 9'd0);
+        wr_outstanding_next = wr_outstanding_reg
+            + ((m_axi_awvalid && m_axi_awready) ? 9'd1 : 9'd0)
+            - (m_axi_bvalid ? 9'd1 : 9'd0);
+    end
 end
 
 always @(posedge clk) begin

@@ -264,39 +264,77 @@ function [7:0] mask_below(input [17:0] rem);
     mask_below = rem >= 18'd8 ? 8'hFF : 8'hFF >> (4'd8 - rem[3:0]);
 endfunction
 
+// Engine activity: high in every clock where the engine's next state, its
+// pulses (dq_pop, events, the error report) or the write request and data
+// it offers can matter. At rest in IDLE with no frame waiting in the FIFO
+// (most clocks, also under traffic: a full-size frame is written in about
+// 200 of the 1538 clocks it takes on the wire) or stopped, only an input
+// it reacts to or a pulse that must fall again wakes it. In the other
+// clocks the engine holds: its combinational logic is skipped (a
+// simulator evaluates none of it; the request and data outputs, offered
+// only in the writing states, read zero) and its registers keep their
+// value (a clock enable in hardware).
+reg rx_wake;
+always @* begin
+    case (state_reg)
+        STATE_IDLE: rx_wake = stopped_reg || s_axis_tvalid;
+        STATE_STOP: rx_wake = 1'b0;
+        default: rx_wake = 1'b1;
+    endcase
+    rx_wake = rx_wake || wr_resp_valid || fetch_stop_req || rdh_wr || err_valid_reg
+        || ev_rx_frame_reg || ev_rxdmt0_reg || stat_no_desc_reg;
+end
+
 // values that depend on registers and inputs only (never on a ready)
 always @* begin
-    // descriptors owned by hardware: RDH up to (not including) RDT
-    avail = cfg_rdt >= rdh_reg ? {1'b0, cfg_rdt} - {1'b0, rdh_reg}
-                               : ring_n - {1'b0, rdh_reg} + {1'b0, cfg_rdt};
-    need = ({1'b0, s_frame_len} + bsize - 17'd1) >> bsize_log2;
-    if (need == 0) need = 17'd1;
+    avail = 17'd0;
+    need = 17'd1;
+    buf_n = 17'd0;
+    beats = 17'd0;
+    to_4k = 17'd0;
+    wb_idx = 16'd0;
+    wb_addr = 64'd0;
+    rdh_adv = 16'd0;
+    free_after = 17'd0;
+    thresh = 17'd0;
+    need_in = 1'b0;
+    w_can = 1'b0;
+    beat_data = 64'd0;
+    beat_strb = 8'd0;
+    // (see rx_wake)
+    if (rx_wake) begin
+        // descriptors owned by hardware: RDH up to (not including) RDT
+        avail = cfg_rdt >= rdh_reg ? {1'b0, cfg_rdt} - {1'b0, rdh_reg}
+                                   : ring_n - {1'b0, rdh_reg} + {1'b0, cfg_rdt};
+        need = ({1'b0, s_frame_len} + bsize - 17'd1) >> bsize_log2;
+        if (need == 0) need = 17'd1;
 
-    buf_n = f_left_reg < bsize ? f_left_reg : bsize;
+        buf_n = f_left_reg < bsize ? f_left_reg : bsize;
 
-    beats = ({1'b0, w_rem_reg[15:0]} + 17'd7) >> 3;
-    to_4k = (17'h1000 - {5'd0, w_addr_reg[11:0]}) >> 3;
-    if (beats > MAX_BURST_W) beats = MAX_BURST_W;
-    if (beats > to_4k) beats = to_4k;
+        beats = ({1'b0, w_rem_reg[15:0]} + 17'd7) >> 3;
+        to_4k = (17'h1000 - {5'd0, w_addr_reg[11:0]}) >> 3;
+        if (beats > MAX_BURST_W) beats = MAX_BURST_W;
+        if (beats > to_4k) beats = to_4k;
 
-    wb_idx = ({1'b0, rdh_reg} + {1'b0, wb_i_reg} >= ring_n)
-        ? rdh_reg + wb_i_reg - ring_n[15:0] : rdh_reg + wb_i_reg;
-    wb_addr = cfg_rdba + {44'd0, wb_idx, 4'd0} + 64'd8;
+        wb_idx = ({1'b0, rdh_reg} + {1'b0, wb_i_reg} >= ring_n)
+            ? rdh_reg + wb_i_reg - ring_n[15:0] : rdh_reg + wb_i_reg;
+        wb_addr = cfg_rdba + {44'd0, wb_idx, 4'd0} + 64'd8;
 
-    rdh_adv = ({1'b0, rdh_reg} + {1'b0, n_desc_reg} >= ring_n)
-        ? rdh_reg + n_desc_reg - ring_n[15:0] : rdh_reg + n_desc_reg;
-    free_after = avail - {1'b0, n_desc_reg};
-    thresh = ring_n >> ({1'b0, cfg_rdmts} + 3'd1);
+        rdh_adv = ({1'b0, rdh_reg} + {1'b0, n_desc_reg} >= ring_n)
+            ? rdh_reg + n_desc_reg - ring_n[15:0] : rdh_reg + n_desc_reg;
+        free_after = avail - {1'b0, n_desc_reg};
+        thresh = ring_n >> ({1'b0, cfg_rdmts} + 3'd1);
 
-    // buffer beat: stream beat shifted up by the buffer offset, with the
-    // previous stream beat's top bytes below it
-    need_in = sb_left_reg != 0;
-    w_can = !need_in || s_axis_tvalid;
-    beat_data = need_in ? s_axis_tdata : 64'd0;
-    if (off_reg != 0) begin
-        beat_data = (beat_data << {off_reg, 3'b000}) | carry_reg;
+        // buffer beat: stream beat shifted up by the buffer offset, with the
+        // previous stream beat's top bytes below it
+        need_in = sb_left_reg != 0;
+        w_can = !need_in || s_axis_tvalid;
+        beat_data = need_in ? s_axis_tdata : 64'd0;
+        if (off_reg != 0) begin
+            beat_data = (beat_data << {off_reg, 3'b000}) | carry_reg;
+        end
+        beat_strb = (w_first_reg ? mask_from(off_reg) : 8'hFF) & mask_below(w_rem_reg);
     end
-    beat_strb = (w_first_reg ? mask_from(off_reg) : 8'hFF) & mask_below(w_rem_reg);
 end
 
 always @* begin
@@ -334,183 +372,189 @@ always @* begin
     aw_fire = 1'b0;
     aw_addr = w_addr_reg;
 
-    case (state_reg)
-        STATE_IDLE: begin
-            if (stopped_reg) begin
-                state_next = STATE_STOP;
-            end else if (s_axis_tvalid && ring_ok) begin
-                if (avail >= need) begin
-                    f_len_next = s_frame_len;
-                    f_csum_next = s_frame_csum;
-                    f_err_next = s_frame_errors;
-                    f_sta_next = s_frame_status & ~(STA_DD | STA_EOP | STA_IXSM);
-                    f_left_next = {1'b0, s_frame_len};
-                    n_desc_next = 16'd0;
-                    nodesc_next = 1'b0;
-                    state_next = STATE_DESC;
-                end else if (!nodesc_reg) begin
-                    // 8254x 13.7: RNBC, once per frame that waits
-                    stat_no_desc_next = 1'b1;
-                    nodesc_next = 1'b1;
-                end
-            end
-        end
-        STATE_DESC: begin
-            if (stopped_reg) begin
-                state_next = STATE_STOP;
-            end else if (fq_valid) begin
-                w_addr_next = {cur_addr[63:3], 3'b000};
-                off_next = cur_addr[2:0];
-                w_rem_next = {1'b0, buf_n} + {15'd0, cur_addr[2:0]};
-                w_first_next = 1'b1;
-                sb_left_next = (buf_n[15:0] + 16'd7) >> 3;
-                carry_next = 64'd0;
-                last_n_next = buf_n;
-                state_next = STATE_AW;
-            end
-        end
-        STATE_AW: begin
-            if (stopped_reg) begin
-                state_next = STATE_STOP;
-            end else if (b_out_reg < MAX_OUT_W) begin
-                aw_fire = wr_req_ready;
-                if (wr_req_ready) begin
-                    burst_left_next = beats[8:0];
-                    w_addr_next = w_addr_reg + {44'd0, beats, 3'b000};
-                    state_next = STATE_W;
-                end
-            end
-        end
-        STATE_W: begin
-            if (wr_data_ready) begin
-                carry_next = s_axis_tdata >> {~off_reg + 3'd1, 3'b000};
-                w_rem_next = w_rem_reg > 18'd8 ? w_rem_reg - 18'd8 : 18'd0;
-                w_first_next = 1'b0;
-                if (need_in) begin
-                    sb_left_next = sb_left_reg - 16'd1;
-                end
-                burst_left_next = burst_left_reg - 9'd1;
-                if (burst_left_reg == 1) begin
-                    if (w_rem_reg > 18'd8) begin
-                        state_next = STATE_AW;
-                    end else begin
-                        // buffer complete
-                        dq_pop = 1'b1;
-                        n_desc_next = n_desc_reg + 16'd1;
-                        f_left_next = f_left_reg - last_n_reg;
-                        state_next = f_left_reg == last_n_reg ? STATE_WAIT_B : STATE_DESC;
+    // (see rx_wake)
+    if (rx_wake) begin
+        case (state_reg)
+            STATE_IDLE: begin
+                if (stopped_reg) begin
+                    state_next = STATE_STOP;
+                end else if (s_axis_tvalid && ring_ok) begin
+                    if (avail >= need) begin
+                        f_len_next = s_frame_len;
+                        f_csum_next = s_frame_csum;
+                        f_err_next = s_frame_errors;
+                        f_sta_next = s_frame_status & ~(STA_DD | STA_EOP | STA_IXSM);
+                        f_left_next = {1'b0, s_frame_len};
+                        n_desc_next = 16'd0;
+                        nodesc_next = 1'b0;
+                        state_next = STATE_DESC;
+                    end else if (!nodesc_reg) begin
+                        // 8254x 13.7: RNBC, once per frame that waits
+                        stat_no_desc_next = 1'b1;
+                        nodesc_next = 1'b1;
                     end
                 end
             end
-        end
-        STATE_WAIT_B: begin
-            if (b_out_reg == 0) begin
-                if (b_err_reg || stopped_reg) begin
+            STATE_DESC: begin
+                if (stopped_reg) begin
                     state_next = STATE_STOP;
-                end else begin
-                    wb_i_next = 16'd0;
-                    state_next = STATE_WB_AW;
+                end else if (fq_valid) begin
+                    w_addr_next = {cur_addr[63:3], 3'b000};
+                    off_next = cur_addr[2:0];
+                    w_rem_next = {1'b0, buf_n} + {15'd0, cur_addr[2:0]};
+                    w_first_next = 1'b1;
+                    sb_left_next = (buf_n[15:0] + 16'd7) >> 3;
+                    carry_next = 64'd0;
+                    last_n_next = buf_n;
+                    state_next = STATE_AW;
                 end
             end
-        end
-        STATE_WB_AW: begin
-            if (b_out_reg < MAX_OUT_W) begin
-                aw_fire = wr_req_ready;
-                aw_addr = wb_addr;
-                if (wr_req_ready) begin
-                    state_next = STATE_WB_W;
-                end
-            end
-        end
-        STATE_WB_W: begin
-            if (wr_data_ready) begin
-                wb_i_next = wb_i_reg + 16'd1;
-                state_next = wb_i_reg + 16'd1 == n_desc_reg ? STATE_WB_WAIT : STATE_WB_AW;
-            end
-        end
-        STATE_WB_WAIT: begin
-            if (b_out_reg == 0) begin
-                if (b_err_reg || stopped_reg) begin
+            STATE_AW: begin
+                if (stopped_reg) begin
                     state_next = STATE_STOP;
-                end else begin
-                    rdh_next = rdh_adv;
-                    ev_rx_frame_next = 1'b1;
-                    // 8254x 13.4.22 RDMTS: free descriptors reach the threshold
-                    ev_rxdmt0_next = avail > thresh && free_after <= thresh;
-                    state_next = STATE_IDLE;
+                end else if (b_out_reg < MAX_OUT_W) begin
+                    aw_fire = wr_req_ready;
+                    if (wr_req_ready) begin
+                        burst_left_next = beats[8:0];
+                        w_addr_next = w_addr_reg + {44'd0, beats, 3'b000};
+                        state_next = STATE_W;
+                    end
+                end
+            end
+            STATE_W: begin
+                if (wr_data_ready) begin
+                    carry_next = s_axis_tdata >> {~off_reg + 3'd1, 3'b000};
+                    w_rem_next = w_rem_reg > 18'd8 ? w_rem_reg - 18'd8 : 18'd0;
+                    w_first_next = 1'b0;
+                    if (need_in) begin
+                        sb_left_next = sb_left_reg - 16'd1;
+                    end
+                    burst_left_next = burst_left_reg - 9'd1;
+                    if (burst_left_reg == 1) begin
+                        if (w_rem_reg > 18'd8) begin
+                            state_next = STATE_AW;
+                        end else begin
+                            // buffer complete
+                            dq_pop = 1'b1;
+                            n_desc_next = n_desc_reg + 16'd1;
+                            f_left_next = f_left_reg - last_n_reg;
+                            state_next = f_left_reg == last_n_reg ? STATE_WAIT_B : STATE_DESC;
+                        end
+                    end
+                end
+            end
+            STATE_WAIT_B: begin
+                if (b_out_reg == 0) begin
+                    if (b_err_reg || stopped_reg) begin
+                        state_next = STATE_STOP;
+                    end else begin
+                        wb_i_next = 16'd0;
+                        state_next = STATE_WB_AW;
+                    end
+                end
+            end
+            STATE_WB_AW: begin
+                if (b_out_reg < MAX_OUT_W) begin
+                    aw_fire = wr_req_ready;
+                    aw_addr = wb_addr;
+                    if (wr_req_ready) begin
+                        state_next = STATE_WB_W;
+                    end
+                end
+            end
+            STATE_WB_W: begin
+                if (wr_data_ready) begin
+                    wb_i_next = wb_i_reg + 16'd1;
+                    state_next = wb_i_reg + 16'd1 == n_desc_reg ? STATE_WB_WAIT : STATE_WB_AW;
+                end
+            end
+            STATE_WB_WAIT: begin
+                if (b_out_reg == 0) begin
+                    if (b_err_reg || stopped_reg) begin
+                        state_next = STATE_STOP;
+                    end else begin
+                        rdh_next = rdh_adv;
+                        ev_rx_frame_next = 1'b1;
+                        // 8254x 13.4.22 RDMTS: free descriptors reach the threshold
+                        ev_rxdmt0_next = avail > thresh && free_after <= thresh;
+                        state_next = STATE_IDLE;
+                    end
+                end
+            end
+            default: begin
+                state_next = STATE_STOP;
+            end
+        endcase
+
+        // B responses
+        if (aw_fire) begin
+            b_out_next = b_out_next + 8'd1;
+        end
+        if (wr_resp_valid) begin
+            b_out_next = b_out_next - 8'd1;
+            if (wr_resp_resp[1]) begin
+                b_err_next = 1'b1;
+                if (!stopped_reg) begin
+                    stopped_next = 1'b1;
+                    err_valid_next = 1'b1;
+                    err_addr_next = aq_mem[aq_rd_reg[OAW-1:0]];
+                    err_write_next = 1'b1;
+                    err_desc_next = state_reg == STATE_WB_W || state_reg == STATE_WB_AW
+                        || state_reg == STATE_WB_WAIT;
+                    err_resp_next = wr_resp_resp;
                 end
             end
         end
-        default: begin
-            state_next = STATE_STOP;
+
+        if (fetch_stop_req && !stopped_reg && !stopped_next) begin
+            stopped_next = 1'b1;
+            err_valid_next = 1'b1;
+            err_addr_next = fetch_err_addr;
+            err_write_next = 1'b0;
+            err_desc_next = 1'b1;
+            err_resp_next = fetch_err_resp;
         end
-    endcase
 
-    // B responses
-    if (aw_fire) begin
-        b_out_next = b_out_next + 8'd1;
-    end
-    if (wr_resp_valid) begin
-        b_out_next = b_out_next - 8'd1;
-        if (wr_resp_resp[1]) begin
-            b_err_next = 1'b1;
-            if (!stopped_reg) begin
-                stopped_next = 1'b1;
-                err_valid_next = 1'b1;
-                err_addr_next = aq_mem[aq_rd_reg[OAW-1:0]];
-                err_write_next = 1'b1;
-                err_desc_next = state_reg == STATE_WB_W || state_reg == STATE_WB_AW
-                    || state_reg == STATE_WB_WAIT;
-                err_resp_next = wr_resp_resp;
-            end
+        // software sets the head at initialisation (8254x 13.4.28)
+        if (rdh_wr) begin
+            rdh_next = rdh_wr_data;
         end
-    end
-
-    if (fetch_stop_req && !stopped_reg && !stopped_next) begin
-        stopped_next = 1'b1;
-        err_valid_next = 1'b1;
-        err_addr_next = fetch_err_addr;
-        err_write_next = 1'b0;
-        err_desc_next = 1'b1;
-        err_resp_next = fetch_err_resp;
-    end
-
-    // software sets the head at initialisation (8254x 13.4.28)
-    if (rdh_wr) begin
-        rdh_next = rdh_wr_data;
     end
 end
 
 always @(posedge clk) begin
-    stopped_reg <= stopped_next;
-    rdh_reg <= rdh_next;
-    err_valid_reg <= err_valid_next;
-    err_addr_reg <= err_addr_next;
-    err_write_reg <= err_write_next;
-    err_desc_reg <= err_desc_next;
-    err_resp_reg <= err_resp_next;
-    state_reg <= state_next;
-    f_len_reg <= f_len_next;
-    f_csum_reg <= f_csum_next;
-    f_err_reg <= f_err_next;
-    f_sta_reg <= f_sta_next;
-    f_left_reg <= f_left_next;
-    n_desc_reg <= n_desc_next;
-    last_n_reg <= last_n_next;
-    nodesc_reg <= nodesc_next;
-    w_addr_reg <= w_addr_next;
-    off_reg <= off_next;
-    w_rem_reg <= w_rem_next;
-    w_first_reg <= w_first_next;
-    sb_left_reg <= sb_left_next;
-    burst_left_reg <= burst_left_next;
-    carry_reg <= carry_next;
-    wb_i_reg <= wb_i_next;
-    b_out_reg <= b_out_next;
-    b_err_reg <= b_err_next;
-    ev_rx_frame_reg <= ev_rx_frame_next;
-    ev_rxdmt0_reg <= ev_rxdmt0_next;
-    stat_no_desc_reg <= stat_no_desc_next;
+    // the engine's registers load only while it is awake (see rx_wake)
+    if (rx_wake) begin
+        stopped_reg <= stopped_next;
+        rdh_reg <= rdh_next;
+        err_valid_reg <= err_valid_next;
+        err_addr_reg <= err_addr_next;
+        err_write_reg <= err_write_next;
+        err_desc_reg <= err_desc_next;
+        err_resp_reg <= err_resp_next;
+        state_reg <= state_next;
+        f_len_reg <= f_len_next;
+        f_csum_reg <= f_csum_next;
+        f_err_reg <= f_err_next;
+        f_sta_reg <= f_sta_next;
+        f_left_reg <= f_left_next;
+        n_desc_reg <= n_desc_next;
+        last_n_reg <= last_n_next;
+        nodesc_reg <= nodesc_next;
+        w_addr_reg <= w_addr_next;
+        off_reg <= off_next;
+        w_rem_reg <= w_rem_next;
+        w_first_reg <= w_first_next;
+        sb_left_reg <= sb_left_next;
+        burst_left_reg <= burst_left_next;
+        carry_reg <= carry_next;
+        wb_i_reg <= wb_i_next;
+        b_out_reg <= b_out_next;
+        b_err_reg <= b_err_next;
+        ev_rx_frame_reg <= ev_rx_frame_next;
+        ev_rxdmt0_reg <= ev_rxdmt0_next;
+        stat_no_desc_reg <= stat_no_desc_next;
+    end
 
     if (aw_fire) begin
         aq_mem[aq_wr_reg[OAW-1:0]] <= aw_addr;
