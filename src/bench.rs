@@ -278,60 +278,47 @@ pub fn rx_symbols(seed: u64) -> Vec<u8> {
 /// CYCLES FILE` (reset for 16 cycles, then per clock: drive the symbol,
 /// falling edge, rising edge). Returns the wall time of the timed loop.
 pub fn rust_rx_loop(cycles: u64, symbols: &[u8]) -> Duration {
-    let mut m = sim::ffi::Model::new();
-    m.set_link_up(1);
-    m.set_rst(1);
-    for _ in 0..16 {
-        m.fall(0);
-        m.rise(0);
-    }
-    m.set_rst(0);
-    let pairs: Vec<(u8, u8)> = symbols.chunks_exact(2).map(|c| (c[0], c[1])).collect();
-    let start = Instant::now();
-    for &(d, fl) in pairs.iter().cycle().take(cycles as usize) {
-        m.set_gmii_rxd(d);
-        m.set_gmii_rx_dv(fl & 1);
-        m.set_gmii_rx_er((fl >> 1) & 1);
-        m.fall(0);
-        m.rise(0);
-    }
-    start.elapsed()
+    sim::bench::BareLoop::new(symbols).run(cycles)
 }
 
-/// Run `nic_bench_main CYCLES [FILE]`; returns the wall time it reports for
-/// its timed loop.
-pub fn cpp_loop(cycles: u64, symbols: Option<&Path>) -> Result<Duration, BenchError> {
-    let bin = sim::bench::cpp_main_path();
-    let mut cmd = Command::new(&bin);
-    cmd.arg(cycles.to_string());
-    if let Some(p) = symbols {
-        cmd.arg(p);
+/// Stretches per loop and run of the bare section.
+const BARE_STRETCHES: u64 = 24;
+
+/// One run of the bare section for one workload: `cycles` clocks of the
+/// Rust loop and as many of the C++ `main()` loop, each cut into
+/// [`BARE_STRETCHES`] stretches on one live model per side and
+/// interleaved Rust, C++, C++, Rust, Rust, C++, ... Returns the total wall
+/// times (Rust, C++). On this shared host one and the same loop runs a
+/// third faster or slower from one second to the next; stretches of a few
+/// tens of milliseconds taken in turn give both sides the same spells,
+/// and the mirrored order cancels a drift within each pair.
+fn bare_interleaved(
+    cycles: u64,
+    symbols: &[u8],
+    sym_path: Option<&Path>,
+) -> Result<(Duration, Duration), BenchError> {
+    let mut rust = sim::bench::BareLoop::new(symbols);
+    let mut cpp = sim::bench::CppLoop::spawn(sym_path).map_err(BenchError::Child)?;
+    let mut t_rust = Duration::ZERO;
+    let mut t_cpp = Duration::ZERO;
+    let mut done = 0;
+    for k in 0..BARE_STRETCHES {
+        // The last stretch takes the remainder: exactly `cycles` per side.
+        let n = if k + 1 == BARE_STRETCHES {
+            cycles - done
+        } else {
+            cycles / BARE_STRETCHES
+        };
+        done += n;
+        if k % 2 == 0 {
+            t_rust += rust.run(n);
+            t_cpp += cpp.run(n).map_err(BenchError::Child)?;
+        } else {
+            t_cpp += cpp.run(n).map_err(BenchError::Child)?;
+            t_rust += rust.run(n);
+        }
     }
-    let out = cmd
-        .output()
-        .map_err(|e| BenchError::Child(format!("{}: {e}", bin.display())))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(BenchError::Child(format!(
-            "{} exited with {}: {}",
-            bin.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    let field = |k: &str| -> Option<u64> {
-        text.split_whitespace()
-            .find_map(|w| w.strip_prefix(k))
-            .and_then(|v| v.parse().ok())
-    };
-    match (field("cycles="), field("ns=")) {
-        (Some(c), Some(ns)) if c == cycles => Ok(Duration::from_nanos(ns)),
-        _ => Err(BenchError::Child(format!(
-            "{}: unexpected output `{}`",
-            bin.display(),
-            text.trim()
-        ))),
-    }
+    Ok((t_rust, t_cpp))
 }
 
 fn per_sec(cycles: u64, d: Duration) -> f64 {
@@ -340,7 +327,7 @@ fn per_sec(cycles: u64, d: Duration) -> f64 {
 }
 
 /// The bare-model section: Rust and C++ loops, idle and with traffic,
-/// interleaved run by run.
+/// interleaved stretch by stretch within each run ([`bare_interleaved`]).
 pub fn bench_bare(
     res: &mut Results,
     out: &Path,
@@ -357,10 +344,10 @@ pub fn bench_bare(
     let mut ratio_idle = Vec::new();
     let mut ratio_rx = Vec::new();
     for _ in 0..runs {
-        let a = per_sec(cycles, sim::bench::bare_loop(cycles));
-        let b = per_sec(cycles, cpp_loop(cycles, None)?);
-        let c = per_sec(cycles, rust_rx_loop(cycles, &symbols));
-        let d = per_sec(cycles, cpp_loop(cycles, Some(&sym_path))?);
+        let (ta, tb) = bare_interleaved(cycles, &[], None)?;
+        let (tc, td) = bare_interleaved(cycles, &symbols, Some(&sym_path))?;
+        let (a, b) = (per_sec(cycles, ta), per_sec(cycles, tb));
+        let (c, d) = (per_sec(cycles, tc), per_sec(cycles, td));
         r_idle.push(a);
         c_idle.push(b);
         r_rx.push(c);
@@ -402,6 +389,8 @@ pub fn bench_bare(
         "bare",
         json!({
             "cycles_per_run": cycles,
+            "stretches_per_run": BARE_STRETCHES,
+            "order": "interleaved Rust, C++, C++, Rust, ... on one live model per side (nic_bench_main --serve)",
             "rx_symbol_cycles": symbols.len() / 2,
             "cpp_binary": sim::bench::cpp_main_path(),
         }),
@@ -709,9 +698,12 @@ pub fn cocotb_run(
         .map_err(|e| BenchError::Child(format!("{}: {e}", json_path.display())))
 }
 
-/// Co-simulation and goodput: tcp-bulk between two RTL hosts, interleaved
-/// run by run with the bare loop; goodput with the stack's defaults
-/// (timestamps on) and with TCP timestamps off.
+/// Clocks of the bare loop before and after each co-simulation run.
+const COSIM_BARE_CYCLES: u64 = 1_000_000;
+
+/// Co-simulation and goodput: tcp-bulk between two RTL hosts, each run
+/// between two stretches of the bare loop with traffic; goodput with the
+/// stack's defaults (timestamps on) and with TCP timestamps off.
 pub fn bench_cosim(res: &mut Results, runs: usize, bytes: u64) -> Result<(), BenchError> {
     let symbols = rx_symbols(12);
     let mut world_cps = Vec::new();
@@ -729,14 +721,18 @@ pub fn bench_cosim(res: &mut Results, runs: usize, bytes: u64) -> Result<(), Ben
             fast_forward: false,
             ..bulk_config(bytes)
         };
+        // The bare loop runs right before and right after the transfer,
+        // so that a slow or fast spell of the host falls on both.
+        let mut bare = sim::bench::BareLoop::new(&symbols);
+        let mut bare_t = bare.run(COSIM_BARE_CYCLES);
         let rep = run_scenario(ScenarioKind::TcpBulk, &cfg)?;
+        bare_t += bare.run(COSIM_BARE_CYCLES);
         // Every cycle evaluates every NIC of the world.
         nics = 2 * rep.links.len() as u64;
         let w = per_sec(rep.evaluated_cycles, rep.wall);
         world_cps.push(w);
         nic_cps.push(w * nics as f64);
-        let bare_cycles = rep.evaluated_cycles.clamp(100_000, 2_000_000);
-        let b = per_sec(bare_cycles, rust_rx_loop(bare_cycles, &symbols));
+        let b = per_sec(2 * COSIM_BARE_CYCLES, bare_t);
         bare_cps.push(b);
         ratio.push(w * nics as f64 / b);
         if let Some(flow) = rep.tcp.first() {
@@ -773,7 +769,7 @@ pub fn bench_cosim(res: &mut Results, runs: usize, bytes: u64) -> Result<(), Ben
     );
     res.add(
         "cosim",
-        "bare Rust loop with RX traffic (interleaved)",
+        "bare Rust loop with RX traffic (around each run)",
         "cycles/s",
         &bare_cps,
         None,
@@ -819,6 +815,7 @@ pub fn bench_cosim(res: &mut Results, runs: usize, bytes: u64) -> Result<(), Ben
             "bytes": bytes,
             "nics": nics,
             "fast_forward": false,
+            "bare_cycles_before_and_after_each_run": COSIM_BARE_CYCLES,
             "ceiling_mbps": TCP_GOODPUT_CEILING_MBPS,
             "tcp_timestamps": "on ([tcp] timestamps = true, the default) and off",
         }),
@@ -827,8 +824,8 @@ pub fn bench_cosim(res: &mut Results, runs: usize, bytes: u64) -> Result<(), Ben
 }
 
 /// nicsim against cocotb on the same frames through the same `nic_top`
-/// (same Verilator), interleaved run by run: [`nicsim_frames`] and
-/// `tests/cocotb/bench/run_bench.py`.
+/// (same Verilator), interleaved run by run: a [`nicsim_frames_slot`]
+/// before and one after each `tests/cocotb/bench/run_bench.py` run.
 pub fn bench_cocotb(
     res: &mut Results,
     root: &Path,
@@ -846,8 +843,15 @@ pub fn bench_cocotb(
     let mut coco_runs = Vec::new();
     let mut nicsim_runs = Vec::new();
     for run in 0..runs {
-        let n = nicsim_frames_slot(frames as usize)?;
+        // nicsim's slot split around the cocotb run (before and after):
+        // a spell of this host that is slow or fast for seconds then falls
+        // on both sides of the pair alike.
+        let mut n = nicsim_frames_slot(frames as usize)?;
         let c = cocotb_run(root, out, frames, run)?;
+        let after = nicsim_frames_slot(frames as usize)?;
+        n.cycles += after.cycles;
+        n.wall_s += after.wall_s;
+        n.passes += after.passes;
         if c.frames_tx != u64::from(frames) || c.frames_rx != u64::from(frames) {
             return Err(BenchError::Child(format!(
                 "cocotb moved {} + {} frames, expected {frames} each way",
