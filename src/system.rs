@@ -76,14 +76,14 @@ impl HostNic {
     /// The packet id of a received frame: the id the far side attached to
     /// the first arrival at our pins with these bytes (FCS excluded).
     fn match_arrival(&mut self, data: &[u8]) -> PacketId {
-        {
-            let mut hw = self.hw.borrow_mut();
-            for a in hw.take_rx_arrivals(self.hw_index) {
-                self.arrivals.push_back((a.id, a.data));
-            }
-        }
+        let mut hw = self.hw.borrow_mut();
+        self.arrivals
+            .extend(hw.drain_rx_arrivals(self.hw_index).map(|a| (a.id, a.data)));
+        // Forgotten arrivals give their buffers back to the decoder.
         while self.arrivals.len() > ARRIVALS_KEPT {
-            self.arrivals.pop_front();
+            if let Some((_, bytes)) = self.arrivals.pop_front() {
+                hw.recycle_rx_arrival(self.hw_index, bytes);
+            }
         }
         let pos = self
             .arrivals
@@ -94,7 +94,9 @@ impl HostNic {
                 // Frames before the match were dropped by the NIC (filter,
                 // errors) or by the driver: forget them.
                 let id = self.arrivals[i].0;
-                self.arrivals.drain(..=i);
+                for (_, bytes) in self.arrivals.drain(..=i) {
+                    hw.recycle_rx_arrival(self.hw_index, bytes);
+                }
                 id
             }
             None => PacketId(0),
@@ -182,9 +184,18 @@ impl<T: Ipv4Transport> Host<T> {
             .first()
             .map_or(now, |n| n.hw.borrow().now())
             .max(now);
-        let mut devs: Vec<&mut dyn Device> =
-            self.nics.iter_mut().map(|n| n as &mut dyn Device).collect();
-        let stack_work = self.stack.poll(now, &mut devs);
+        // Hosts have one NIC, routers two: no list built per call for them.
+        let stack_work = match self.nics.as_mut_slice() {
+            [a] => self.stack.poll(now, &mut [a as &mut dyn Device]),
+            [a, b] => self
+                .stack
+                .poll(now, &mut [a as &mut dyn Device, b as &mut dyn Device]),
+            more => {
+                let mut devs: Vec<&mut dyn Device> =
+                    more.iter_mut().map(|n| n as &mut dyn Device).collect();
+                self.stack.poll(now, &mut devs)
+            }
+        };
         work > 0 || stack_work
     }
 

@@ -334,6 +334,11 @@ pub struct Nic<R: RegisterAccess, D: DmaMemory, P: Platform> {
     down: bool,
     rx_queue: VecDeque<PacketBuf>,
     rx_partial: Option<RxPartial>,
+    /// Collection buffer of the next multi-descriptor frame, kept empty
+    /// between frames so that receiving does not allocate per frame.
+    rx_spare: Vec<u8>,
+    /// The mappings of the frame being queued (scratch of `xmit`).
+    tx_mapped: Vec<(DmaAddr, usize)>,
     /// Packets delivered to the receive queue since probe (journey events).
     rx_delivered: u64,
     hw: HwStats,
@@ -475,6 +480,8 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             down: false,
             rx_queue: VecDeque::new(),
             rx_partial: None,
+            rx_spare: Vec::new(),
+            tx_mapped: Vec::new(),
             rx_delivered: 0,
             hw: HwStats::default(),
             st: DriverStats::default(),
@@ -629,7 +636,7 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             return Err(TxBusy(frame));
         }
         let meta = *frame.meta();
-        let mut data = frame.data().to_vec();
+        let mut frame = frame;
         let (cmd_ic, css, cso) = match meta.tx_checksum {
             None => (0, 0, 0),
             Some(c) => {
@@ -646,8 +653,8 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
                     _ => {
                         // The descriptor cannot express it: the sum the NIC
                         // would compute, done here.
-                        let sum = !ones_sum(&data[start..]);
-                        data[off..off + 2].copy_from_slice(&sum.to_be_bytes());
+                        let sum = !ones_sum(&frame.data()[start..]);
+                        frame.data_mut()[off..off + 2].copy_from_slice(&sum.to_be_bytes());
                         self.st.tx_csum_software += 1;
                         (0, 0, 0)
                     }
@@ -656,8 +663,9 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
         };
 
         // Map every piece first, so a mapping failure leaves the ring alone.
-        let mut mapped: Vec<(DmaAddr, usize)> = Vec::with_capacity(usize::from(pieces));
-        for chunk in data.chunks(self.cfg.tx_buffer) {
+        let mut mapped = std::mem::take(&mut self.tx_mapped);
+        mapped.clear();
+        for chunk in frame.data().chunks(self.cfg.tx_buffer) {
             let res = self
                 .dma
                 .map(chunk.len(), DmaDirection::ToDevice)
@@ -669,9 +677,10 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             match res {
                 Ok(a) => mapped.push((a, chunk.len())),
                 Err(_) => {
-                    for (a, l) in mapped {
+                    for (a, l) in mapped.drain(..) {
                         let _ = self.dma.unmap(a, l, DmaDirection::ToDevice);
                     }
+                    self.tx_mapped = mapped;
                     self.st.tx_dropped_map += 1;
                     return Ok(());
                 }
@@ -712,6 +721,7 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
                     self.tx.bufs[usize::from(j)] = None;
                     j = ring::next(j, self.tx.count);
                 }
+                self.tx_mapped = mapped;
                 self.st.tx_dropped_map += 1;
                 return Ok(());
             }
@@ -729,6 +739,7 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             i = ring::next(i, self.tx.count);
         }
         self.tx.next_to_use = i;
+        self.tx_mapped = mapped;
         // 8254x 3.3.1: the tail is written after the descriptors.
         let issued = self.plat.now().as_nanos();
         self.regs.write32(reg::TDT, u32::from(i));
@@ -869,7 +880,7 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
 
             let len = usize::from(d.length());
             let part = self.rx_partial.get_or_insert_with(|| RxPartial {
-                data: Vec::new(),
+                data: std::mem::take(&mut self.rx_spare),
                 discard: None,
             });
             if part.discard.is_none() {
@@ -893,7 +904,7 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
             if !d.eop() {
                 continue;
             }
-            let Some(part) = self.rx_partial.take() else {
+            let Some(mut part) = self.rx_partial.take() else {
                 continue;
             };
             match part.discard {
@@ -901,19 +912,21 @@ impl<R: RegisterAccess, D: DmaMemory, P: Platform> Nic<R, D, P> {
                 Some(RxDrop::Errors) => self.st.rx_dropped_errors += 1,
                 Some(RxDrop::Oversize) => self.st.rx_dropped_oversize += 1,
                 Some(RxDrop::Dma) => self.st.rx_dropped_dma += 1,
-                None => self.deliver(part.data, &d),
+                None => self.deliver(&part.data, &d),
             }
+            part.data.clear();
+            self.rx_spare = part.data;
         }
         work
     }
 
-    fn deliver(&mut self, data: Vec<u8>, eop: &RxDesc<&[u8]>) {
+    fn deliver(&mut self, data: &[u8], eop: &RxDesc<&[u8]>) {
         if self.rx_queue.len() >= self.cfg.rx_backlog {
             self.st.rx_dropped_backlog += 1;
             return;
         }
         let len = data.len();
-        let mut pkt = PacketBuf::from_slice(0, &data);
+        let mut pkt = PacketBuf::from_slice(0, data);
         let now = self.plat.now();
         let meta = pkt.meta_mut();
         *meta = PacketMeta {

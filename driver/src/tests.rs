@@ -268,7 +268,11 @@ fn checksum_beyond_descriptor_range_is_done_in_software() {
         offset: 310,
     });
     let mut want = p.data().to_vec();
+    // A retransmission queue keeps a clone: the driver's checksum must not
+    // show through it.
+    let kept = p.clone();
     nic.transmit(Instant::ZERO, p).unwrap();
+    assert_eq!(kept.data(), &want[..], "the caller's clone is untouched");
     let got = device_tx(&f).remove(0);
     let sum = !crate::nic::ones_sum(&want[300..]);
     want[310..312].copy_from_slice(&sum.to_be_bytes());
@@ -386,6 +390,45 @@ fn rx_frames_span_descriptors() {
     assert_eq!(got.data(), p.data());
     assert_eq!(nic.stats().driver.rx_descriptors, 4);
     assert_eq!(nic.stats().driver.rx_packets, 1);
+}
+
+#[test]
+fn rx_frames_span_descriptors_back_to_back() {
+    // The collection buffer of one multi-descriptor frame is reused by the
+    // next: the second frame carries nothing of the first.
+    let (mut nic, f) = probe(Config {
+        rx_buffer: Some(256),
+        ..Config::default()
+    });
+    let p = frame(1000, 3);
+    let q = frame(300, 4);
+    assert!(device_rx(&f, p.data(), 256));
+    assert!(device_rx(&f, q.data(), 256));
+    nic.service();
+    assert_eq!(nic.receive(Instant::ZERO).unwrap().data(), p.data());
+    assert_eq!(nic.receive(Instant::ZERO).unwrap().data(), q.data());
+    assert_eq!(nic.stats().driver.rx_descriptors, 6);
+}
+
+#[test]
+fn tx_mapping_failure_mid_frame_unmaps_and_drops() {
+    // 1000 bytes in 256-byte buffers: four mappings; the third fails.
+    let (mut nic, f) = probe(Config {
+        tx_buffer: 256,
+        ..Config::default()
+    });
+    let before = f.st().mapped(DmaDirection::ToDevice);
+    f.st().map_budget = Some(2);
+    nic.transmit(Instant::ZERO, frame(1000, 1)).unwrap();
+    assert_eq!(nic.stats().driver.tx_dropped_map, 1);
+    assert_eq!(f.st().mapped(DmaDirection::ToDevice), before);
+    assert!(device_tx(&f).is_empty(), "no doorbell for a dropped frame");
+    // The next frame goes out whole.
+    f.st().map_budget = None;
+    let p = frame(1000, 2);
+    let want = p.data().to_vec();
+    nic.transmit(Instant::ZERO, p).unwrap();
+    assert_eq!(device_tx(&f), vec![want]);
 }
 
 #[test]

@@ -125,11 +125,30 @@ pub struct Decoder {
     seen_any: bool,
     /// Frames completed and not yet taken.
     pub frames: VecDeque<WireFrame>,
+    /// Byte buffers of frames handed back by [`Decoder::recycle`].
+    spare: Vec<Vec<u8>>,
 }
+
+/// Buffers a decoder keeps for reuse.
+const DECODER_SPARE: usize = 4;
 
 impl Decoder {
     pub fn new() -> Decoder {
         Decoder::default()
+    }
+
+    /// Give a taken frame's buffer back for the next frame (a consumer
+    /// that keeps nothing of it), so steady traffic does not allocate.
+    pub fn recycle(&mut self, f: WireFrame) {
+        self.recycle_data(f.data);
+    }
+
+    /// [`Decoder::recycle`] for the bytes of a frame alone.
+    pub fn recycle_data(&mut self, mut data: Vec<u8>) {
+        if self.spare.len() < DECODER_SPARE {
+            data.clear();
+            self.spare.push(data);
+        }
     }
 
     /// Whether a frame is being received.
@@ -170,7 +189,7 @@ impl Decoder {
             preamble_len: 0,
             sfd: false,
             preamble_ok: true,
-            data: Vec::with_capacity(1536),
+            data: self.spare.pop().unwrap_or_else(|| Vec::with_capacity(1536)),
             fcs_ok: false,
             error: false,
             gap,
@@ -567,6 +586,30 @@ mod tests {
         }
         d.push(Sym::default(), syms.len() as u64);
         d.frames.into_iter().collect()
+    }
+
+    #[test]
+    fn recycled_buffers_carry_nothing_over() {
+        let mut d = Decoder::new();
+        let mut c = 0u64;
+        let mut feed = |d: &mut Decoder, bytes: &[u8]| {
+            for s in symbols(&with_fcs(bytes), 7, PacketId(1))
+                .into_iter()
+                .chain((0..12).map(|_| Sym::default()))
+            {
+                d.push(s, c);
+                c += 1;
+            }
+        };
+        feed(&mut d, &[0x11; 1500]);
+        let first = d.frames.pop_front().unwrap();
+        let ptr = first.data.as_ptr();
+        d.recycle(first);
+        feed(&mut d, &[0x22; 60]);
+        let second = d.frames.pop_front().unwrap();
+        assert_eq!(second.data.as_ptr(), ptr, "the buffer was reused");
+        assert_eq!(second.data, with_fcs(&[0x22; 60]));
+        assert!(second.fcs_ok);
     }
 
     #[test]

@@ -21,6 +21,11 @@ use driver::hal::{DmaAddr, DmaDirection, DmaError};
 use std::collections::{BTreeMap, HashMap};
 
 const PAGE: u64 = 4096;
+/// Released pages kept for reuse ([`HostMemory`]`::spare_pages`). Spare
+/// pages were live pages before, so keeping them never raises memory use
+/// above its earlier peak; a ring's worth of buffers is released in one
+/// cleanup, hence room for a few hundred.
+const SPARE_PAGES: usize = 1024;
 /// Where the allocator starts: above 4 GiB, so that the high halves of the
 /// ring base registers (RDBAH/TDBAH) and 64-bit DMA addresses are exercised.
 pub const HOST_BASE: u64 = 0x1_0000_0000;
@@ -158,6 +163,11 @@ impl std::hash::Hasher for PageHasher {
 #[derive(Debug, Default, Clone)]
 pub struct HostMemory {
     pages: HashMap<u64, Box<[u8]>, PageHash>,
+    /// Pages dropped by a release, kept for the next page a write
+    /// touches: the allocator never reuses addresses (a stale device
+    /// access must hit unmapped memory), so without them every buffer
+    /// would allocate its page afresh.
+    spare_pages: Vec<Box<[u8]>>,
     regions: BTreeMap<u64, Region>,
     next: u64,
     last_desc: Option<DescFetch>,
@@ -168,6 +178,8 @@ pub struct HostMemory {
     /// by [`HostMemory::device_check_bytes`] (a frame's beats all land in
     /// one buffer); cleared whenever a region is added or removed.
     write_region: Option<(u64, u64)>,
+    /// Pages allocated afresh, not taken from the spares (statistics).
+    pub pages_allocated: u64,
     /// Bytes the device read and wrote (statistics).
     pub device_bytes_read: u64,
     pub device_bytes_written: u64,
@@ -254,8 +266,11 @@ impl HostMemory {
         let first = addr.0 / PAGE;
         let last = (addr.0 + len.max(1) as u64 - 1) / PAGE;
         for p in first..=last {
-            if !self.page_in_use(p) {
-                self.pages.remove(&p);
+            if !self.page_in_use(p)
+                && let Some(page) = self.pages.remove(&p)
+                && self.spare_pages.len() < SPARE_PAGES
+            {
+                self.spare_pages.push(page);
             }
         }
         Ok(())
@@ -323,7 +338,16 @@ impl HostMemory {
             let p = self
                 .pages
                 .entry(a / PAGE)
-                .or_insert_with(|| vec![0u8; PAGE as usize].into_boxed_slice());
+                .or_insert_with(|| match self.spare_pages.pop() {
+                    Some(mut page) => {
+                        page.fill(0);
+                        page
+                    }
+                    None => {
+                        self.pages_allocated += 1;
+                        vec![0u8; PAGE as usize].into_boxed_slice()
+                    }
+                });
             p[off..off + n].copy_from_slice(&data[done..done + n]);
             done += n;
             a += n as u64;
@@ -491,6 +515,37 @@ impl driver::hal::DmaMemory for HostMemory {
 mod tests {
     use super::*;
     use driver::hal::DmaMemory;
+
+    #[test]
+    fn released_pages_are_reused() {
+        // A ring's worth of frame buffers in flight, released in batches
+        // as a TX cleanup does: after the first round no page is new.
+        let mut m = HostMemory::new();
+        let mut live = std::collections::VecDeque::new();
+        let mut after_warmup = None;
+        for k in 0..2000 {
+            let a = m.map(1514, DmaDirection::ToDevice).unwrap();
+            m.write(a, &[0xa5; 1514]).unwrap();
+            live.push_back(a);
+            if live.len() == 64 {
+                for a in live.drain(..) {
+                    m.unmap(a, 1514, DmaDirection::ToDevice).unwrap();
+                }
+            }
+            if k == 200 {
+                after_warmup = Some(m.pages_allocated);
+            }
+        }
+        assert!(m.pages_allocated > 0);
+        assert_eq!(Some(m.pages_allocated), after_warmup);
+        // Reused pages come back zeroed.
+        let a = m.map(8192, DmaDirection::FromDevice).unwrap();
+        m.write(a, &[1]).unwrap();
+        let mut b = [0xffu8; 8192];
+        m.read(a, &mut b).unwrap();
+        assert_eq!(b[0], 1);
+        assert!(b[1..].iter().all(|&x| x == 0));
+    }
 
     #[test]
     fn coherent_memory_round_trip_and_zeroed() {

@@ -422,7 +422,21 @@ impl Hardware {
 
     /// Frames that arrived at NIC `nic`'s receiver, oldest first.
     pub fn take_rx_arrivals(&mut self, nic: usize) -> Vec<RxArrival> {
-        self.nics[nic].rx_arrivals.drain(..).collect()
+        self.drain_rx_arrivals(nic).collect()
+    }
+
+    /// Hand the bytes of an [`RxArrival`] back to NIC `nic`'s receive-side
+    /// decoder for reuse, once nothing needs them any more.
+    pub fn recycle_rx_arrival(&mut self, nic: usize, data: Vec<u8>) {
+        self.nics[nic].rx_dec.recycle_data(data);
+    }
+
+    /// [`Hardware::take_rx_arrivals`] without collecting them into a list.
+    pub fn drain_rx_arrivals(
+        &mut self,
+        nic: usize,
+    ) -> std::collections::vec_deque::Drain<'_, RxArrival> {
+        self.nics[nic].rx_arrivals.drain(..)
     }
 
     /// Record a marker in the waveform (driver event, packet id, ...).
@@ -848,8 +862,11 @@ impl Hardware {
                 }
                 match &mut n.port {
                     Port::Phy { phy, .. } => phy.collected.push_back(f),
-                    Port::Tap { tap, .. } => tap.send(&f.data),
-                    _ => {}
+                    Port::Tap { tap, .. } => {
+                        tap.send(&f.data);
+                        n.tx_dec.recycle(f);
+                    }
+                    _ => n.tx_dec.recycle(f),
                 }
             }
             while let Some(f) = n.rx_dec.frames.pop_front() {

@@ -99,7 +99,7 @@ impl PacketBuf {
     /// `capacity` bytes of data after it.
     pub fn new(headroom: usize, capacity: usize) -> PacketBuf {
         PacketBuf {
-            storage: Arc::new(pool_take(headroom + capacity)),
+            storage: pool_take(headroom + capacity),
             data: headroom,
             tail: headroom,
             meta: PacketMeta::default(),
@@ -209,9 +209,11 @@ impl PacketBuf {
 
 impl Drop for PacketBuf {
     fn drop(&mut self) {
-        // The last owner gives the allocation back to the pool.
-        if let Some(v) = Arc::get_mut(&mut self.storage) {
-            pool_give(core::mem::take(v));
+        // The last owner gives the allocation (storage and its reference
+        // count block) back to the pool; the shared empty placeholder left
+        // behind costs a reference count, not an allocation.
+        if Arc::get_mut(&mut self.storage).is_some() {
+            pool_give(core::mem::replace(&mut self.storage, Arc::clone(&EMPTY)));
         }
     }
 }
@@ -232,9 +234,15 @@ pub struct PoolStats {
     pub returned: u64,
 }
 
+/// Storage of a dropped buffer: never written, never given to the pool
+/// (its capacity matches no class).
+static EMPTY: std::sync::LazyLock<Arc<Vec<u8>>> = std::sync::LazyLock::new(|| Arc::new(Vec::new()));
+
+/// Free storage per class, each with its `Arc` block, so that taking one
+/// allocates nothing.
 #[derive(Default)]
 struct Pool {
-    free: [Vec<Vec<u8>>; 2],
+    free: [Vec<Arc<Vec<u8>>>; 2],
     stats: PoolStats,
 }
 
@@ -246,37 +254,43 @@ fn class_of(capacity: usize) -> Option<usize> {
     POOL_CLASSES.iter().position(|c| capacity <= *c)
 }
 
-fn pool_take(len: usize) -> Vec<u8> {
+fn pool_take(len: usize) -> Arc<Vec<u8>> {
     POOL.with(|p| {
         let mut p = p.borrow_mut();
         if let Some(c) = class_of(len) {
-            if let Some(mut v) = p.free[c].pop() {
+            // Only unshared storage is ever pooled (see `pool_give`).
+            if let Some(mut a) = p.free[c].pop()
+                && let Some(v) = Arc::get_mut(&mut a)
+            {
                 p.stats.reused += 1;
                 v.clear();
                 v.resize(len, 0);
-                return v;
+                return a;
             }
             p.stats.allocated += 1;
             let mut v = Vec::with_capacity(POOL_CLASSES[c]);
             v.resize(len, 0);
-            return v;
+            return Arc::new(v);
         }
         p.stats.allocated += 1;
-        vec![0; len]
+        Arc::new(vec![0; len])
     })
 }
 
-fn pool_give(v: Vec<u8>) {
+fn pool_give(a: Arc<Vec<u8>>) {
     // Only allocations of a class's exact capacity come back, so each
-    // class holds interchangeable storage.
-    let Some(c) = POOL_CLASSES.iter().position(|c| v.capacity() == *c) else {
+    // class holds interchangeable storage; only unshared ones.
+    let Some(c) = POOL_CLASSES.iter().position(|c| a.capacity() == *c) else {
         return;
     };
+    if Arc::strong_count(&a) != 1 || Arc::weak_count(&a) != 0 {
+        return;
+    }
     // `try_with`: buffers dropped during thread teardown just free.
     let _ = POOL.try_with(|p| {
         if let Ok(mut p) = p.try_borrow_mut() {
             if p.free[c].len() < POOL_DEPTH {
-                p.free[c].push(v);
+                p.free[c].push(a);
                 p.stats.returned += 1;
             }
         }
@@ -326,6 +340,30 @@ mod tests {
             (c.headroom(), c.data(), c.meta().id),
             (20, &[1u8, 2, 3][..], PacketId(5))
         );
+    }
+
+    #[test]
+    fn pool_keeps_unshared_storage_with_its_reference_count() {
+        let a = PacketBuf::new(0, 100);
+        let p = Arc::as_ptr(&a.storage);
+        drop(a);
+        // The same allocation, reference count block included, comes back.
+        let mut b = PacketBuf::new(0, 200);
+        assert_eq!(Arc::as_ptr(&b.storage), p);
+        b.put(3).unwrap().copy_from_slice(&[1, 2, 3]);
+        // While a clone shares it, dropping one owner returns nothing.
+        let c = b.clone();
+        let returned = pool_stats().returned;
+        drop(b);
+        assert_eq!(pool_stats().returned, returned);
+        assert_eq!(c.data(), &[1, 2, 3]);
+        drop(c);
+        assert_eq!(pool_stats().returned, returned + 1);
+        // A write through a shared clone copies; the original is intact.
+        let mut d = PacketBuf::from_slice(0, &[7; 4]);
+        let e = d.clone();
+        d.data_mut()[0] = 9;
+        assert_eq!((d.data()[0], e.data()[0]), (9, 7));
     }
 
     #[test]

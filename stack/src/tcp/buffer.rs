@@ -38,19 +38,18 @@ impl IdRuns {
             self.runs[i - 1].1
         }
     }
-    /// Distinct ids covering `[from, to)`.
-    fn ids_in(&self, from: u64, to: u64) -> Vec<PacketId> {
-        let mut out = Vec::new();
-        let start = self.runs.partition_point(|r| r.0 <= from).saturating_sub(1);
-        for r in self.runs.iter().skip(start) {
+    /// Append the distinct ids covering `[from, to)` to `out`.
+    fn ids_in(&self, from: u64, to: u64, out: &mut Vec<PacketId>) {
+        let start = out.len();
+        let first = self.runs.partition_point(|r| r.0 <= from).saturating_sub(1);
+        for r in self.runs.iter().skip(first) {
             if r.0 >= to {
                 break;
             }
-            if out.last() != Some(&r.1) {
+            if out.len() == start || out.last() != Some(&r.1) {
                 out.push(r.1);
             }
         }
-        out
     }
 }
 
@@ -307,16 +306,17 @@ impl RecvBuffer {
         out
     }
 
-    /// Read up to `dst.len()` bytes; returns the count and the ids of the
-    /// writes they came from.
-    pub fn read(&mut self, dst: &mut [u8]) -> (usize, Vec<PacketId>) {
+    /// Read up to `dst.len()` bytes; returns the count and appends the ids
+    /// of the writes they came from to `ids` (no list allocated per read
+    /// when the caller keeps one).
+    pub fn read_into(&mut self, dst: &mut [u8], ids: &mut Vec<PacketId>) -> usize {
         let n = dst.len().min(self.data.len());
         copy_from_deque(&self.data, 0, &mut dst[..n]);
-        let ids = self.ids.ids_in(self.head, self.head + n as u64);
+        self.ids.ids_in(self.head, self.head + n as u64, ids);
         self.data.drain(..n);
         self.head += n as u64;
         self.ids.drop_before(self.head);
-        (n, ids)
+        n
     }
 
     /// Discard everything unread (shutdown of the read side).
@@ -362,7 +362,8 @@ mod tests {
         assert_eq!(b.next_offset(), 16);
         assert_eq!(b.sack_blocks(4), vec![(20, 22)]);
         let mut out = [0u8; 16];
-        let (n, ids) = b.read(&mut out);
+        let mut ids = Vec::new();
+        let n = b.read_into(&mut out, &mut ids);
         assert_eq!(n, 16);
         assert_eq!(&out, b"abcdefghijklmnop");
         assert_eq!(

@@ -394,6 +394,8 @@ pub struct TcpLayer {
     port_cursor: u32,
     stats: TcpStats,
     last_now: Instant,
+    /// Ids of the bytes of one `recv` (scratch, kept between calls).
+    read_ids: Vec<PacketId>,
 }
 
 /// One round of the SplitMix64 finaliser: a keyed mix for the RFC 6528
@@ -426,6 +428,7 @@ impl TcpLayer {
             default_source: None,
             stats: TcpStats::default(),
             last_now: Instant::ZERO,
+            read_ids: Vec::new(),
         }
     }
 
@@ -842,7 +845,11 @@ impl TcpLayer {
         now: Instant,
         buf: &mut [u8],
     ) -> Result<usize, RecvError> {
-        self.recv_with_ids(h, now, buf).map(|(n, _)| n)
+        let mut ids = std::mem::take(&mut self.read_ids);
+        ids.clear();
+        let r = self.recv_ids_into(h, now, buf, &mut ids);
+        self.read_ids = ids;
+        r
     }
 
     /// recv() that also returns the packet ids of the writes the bytes came
@@ -853,6 +860,19 @@ impl TcpLayer {
         now: Instant,
         buf: &mut [u8],
     ) -> Result<(usize, Vec<PacketId>), RecvError> {
+        let mut ids = Vec::new();
+        let n = self.recv_ids_into(h, now, buf, &mut ids)?;
+        Ok((n, ids))
+    }
+
+    /// recv() appending the packet ids of the bytes to `ids`.
+    fn recv_ids_into(
+        &mut self,
+        h: SocketHandle,
+        now: Instant,
+        buf: &mut [u8],
+        ids: &mut Vec<PacketId>,
+    ) -> Result<usize, RecvError> {
         self.last_now = now;
         // Borrow the host name and the socket side by side (no clone per
         // read: this is the hot path of every receiving application).
@@ -867,17 +887,18 @@ impl TcpLayer {
             return Err(RecvError::NotConnected);
         };
         if !t.rx.is_empty() && !buf.is_empty() {
-            let (n, ids) = t.recv(buf);
-            for id in &ids {
+            let start = ids.len();
+            let n = t.recv(buf, ids);
+            for id in &ids[start..] {
                 tracing::debug!(target: "journey", host = %host, layer = "socket", event = "app_read", packet = id.0, ns = now.as_nanos(), len = n);
             }
-            return Ok((n, ids));
+            return Ok(n);
         }
         if let Some(e) = t.error {
             return Err(RecvError::Conn(e));
         }
         if t.peer_finished() || t.rd_shutdown {
-            return Ok((0, Vec::new()));
+            return Ok(0);
         }
         match t.state {
             State::SynSent

@@ -359,9 +359,11 @@ impl Tcb {
         self.tx.append(bytes, id)
     }
 
-    pub fn recv(&mut self, dst: &mut [u8]) -> (usize, Vec<PacketId>) {
+    /// Read into `dst`; the ids of the writes the bytes came from are
+    /// appended to `ids`.
+    pub fn recv(&mut self, dst: &mut [u8], ids: &mut Vec<PacketId>) -> usize {
         let before = self.rx.window();
-        let r = self.rx.read(dst);
+        let r = self.rx.read_into(dst, ids);
         // RFC 9293 3.8.6.2.2: the window reopens as the application reads;
         // tell the peer once the increase is worth a segment.
         let after = self.rx.window();
