@@ -355,8 +355,12 @@ impl Reframer {
 /// One direction of a wire: propagation delay and faults.
 #[derive(Debug)]
 pub struct Lane {
-    line: VecDeque<Sym>,
-    pub faults: Faults,
+    /// The delay line, a ring: `line[head]` is the oldest symbol.
+    line: Box<[Sym]>,
+    head: usize,
+    faults: Faults,
+    /// `faults` injects nothing: symbols go through untouched.
+    clean: bool,
     rng: ChaCha8Rng,
     fault: FrameFault,
     pos: u32,
@@ -372,8 +376,10 @@ impl Lane {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(stream);
         Lane {
-            line: (0..delay.max(1)).map(|_| Sym::default()).collect(),
+            line: vec![Sym::default(); delay.max(1) as usize].into_boxed_slice(),
+            head: 0,
             faults,
+            clean: faults == Faults::default(),
             rng,
             fault: FrameFault::default(),
             pos: 0,
@@ -385,6 +391,17 @@ impl Lane {
             },
             stats: FaultStats::default(),
         }
+    }
+
+    /// The fault probabilities of this lane.
+    pub fn faults(&self) -> Faults {
+        self.faults
+    }
+
+    /// Change the fault probabilities (from the next frame on).
+    pub fn set_faults(&mut self, faults: Faults) {
+        self.faults = faults;
+        self.clean = faults == Faults::default();
     }
 
     /// No frame symbol in flight.
@@ -430,7 +447,7 @@ impl Lane {
     fn choose(&mut self) -> FrameFault {
         let f = self.faults;
         let mut ff = FrameFault::default();
-        if f == Faults::default() {
+        if self.clean {
             return ff;
         }
         let roll = |rng: &mut ChaCha8Rng, p: f64| p > 0.0 && rng.random_bool(p.min(1.0));
@@ -492,12 +509,20 @@ impl Lane {
     /// Push the symbol transmitted this cycle; get the one arriving.
     pub fn step(&mut self, tx: Sym) -> Sym {
         let s = self.transform(tx);
-        let s = self.reframe(s);
+        // Without faults nothing is ever collected for reframing.
+        let s = if self.clean && self.reframer.idle() {
+            s
+        } else {
+            self.reframe(s)
+        };
         if s.en {
             self.active += 1;
         }
-        self.line.push_back(s);
-        let out = self.line.pop_front().unwrap_or_default();
+        let out = std::mem::replace(&mut self.line[self.head], s);
+        self.head += 1;
+        if self.head == self.line.len() {
+            self.head = 0;
+        }
         if out.en {
             self.active -= 1;
         }

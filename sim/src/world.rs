@@ -384,7 +384,7 @@ impl Hardware {
     /// Fault configuration of a link (both directions).
     pub fn set_faults(&mut self, link: usize, faults: Faults) {
         for lane in &mut self.links[link].lanes {
-            lane.faults = faults;
+            lane.set_faults(faults);
         }
     }
 
